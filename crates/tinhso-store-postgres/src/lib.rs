@@ -1,0 +1,1 @@
+//! postgres backend: being written
