@@ -6,6 +6,17 @@
 //!
 //! Invariant: only store crates know SQL. The domain decides; the store persists. Every write
 //! method is one transaction: all of it or nothing.
+//!
+//! ## Semantics both engines share (checked by [`conformance`])
+//! - **Dates** are civil days, stored as ISO `YYYY-MM-DD` (SQLite text, Postgres `date`).
+//! - **Instants** are kept to the **microsecond** (Postgres `timestamptz` precision); anything
+//!   finer is truncated on write. SQLite stores integer microseconds since the Unix epoch.
+//! - **Keys given twice in one batch**: catalog records are applied in order (the second may
+//!   become a new version); for units, agencies and calendar days the last one wins and is
+//!   counted once.
+//! - **Validity periods** are inclusive at both ends (`valid_to` is the last day in force); a
+//!   period that ends before it starts is refused with [`StoreError::Conflict`].
+//! - **Ordering of codes** is byte order (Postgres columns use `COLLATE "C"`), never a locale's.
 
 use async_trait::async_trait;
 use jiff::civil::Date;
@@ -36,7 +47,8 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Progress callback for long writes: called with the number of records written so far.
+/// Progress callback for long writes: called with the number of records processed so far, about
+/// every 500 records and once at the end (not at all for an empty batch).
 pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
 
 /// What happened to one record of a catalog import.
@@ -72,7 +84,9 @@ pub struct WriteCounts {
 pub trait CatalogStore: Send + Sync {
     /// Records each procedure as a new version when its content hash differs from the latest
     /// version of its code (or when the code is new); unchanged records write nothing. Earlier
-    /// versions are never altered. One transaction for the whole slice.
+    /// versions are never altered. One transaction for the whole slice; the outcomes are in the
+    /// order of the slice. Safe when several nodes import the same catalog at once: each
+    /// content gets exactly one version (imports of the catalog are serialized).
     async fn record_procedures(
         &self,
         procedures: &[Procedure],
@@ -95,7 +109,8 @@ pub trait CatalogStore: Send + Sync {
     /// index when another node imported).
     async fn catalog_revision(&self) -> StoreResult<i64>;
     /// Baseline for benchmarks and a fallback: codes of latest versions whose folded name
-    /// contains every folded term, by plain `LIKE` scan, ordered by code.
+    /// contains every folded term, by plain `LIKE` scan, ordered by code. Terms are matched
+    /// literally (`%` and `_` are not wildcards); no terms matches every latest version.
     async fn search_procedures_like(
         &self,
         folded_terms: &[String],
@@ -105,10 +120,20 @@ pub trait CatalogStore: Send + Sync {
 
 #[async_trait]
 pub trait UnitStore: Send + Sync {
-    /// Inserts or updates units keyed by (code, kind, valid_from). One transaction.
-    async fn upsert_units(&self, units: &[AdminUnit], progress: Progress<'_>) -> StoreResult<WriteCounts>;
+    /// Inserts or updates units keyed by (code, kind, valid_from). One transaction. A row that
+    /// breaks a rule of the schema (e.g. `valid_to < valid_from`) fails the whole batch with
+    /// [`StoreError::Conflict`].
+    async fn upsert_units(
+        &self,
+        units: &[AdminUnit],
+        progress: Progress<'_>,
+    ) -> StoreResult<WriteCounts>;
     /// Inserts successions keyed by (old_code, new_code, effective); existing ones are kept.
-    async fn upsert_successions(&self, rows: &[Succession], progress: Progress<'_>) -> StoreResult<WriteCounts>;
+    async fn upsert_successions(
+        &self,
+        rows: &[Succession],
+        progress: Progress<'_>,
+    ) -> StoreResult<WriteCounts>;
     /// Units matching the filter, ordered by kind, code, valid_from.
     async fn units(&self, filter: &UnitFilter) -> StoreResult<Vec<AdminUnit>>;
     /// Every period of the unit with this code, oldest first.
