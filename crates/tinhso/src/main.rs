@@ -1,1 +1,167 @@
-fn main() {}
+//! `tinhso`: the one binary of the digital province. `tinhso --help` lists the commands.
+
+mod cli_progress;
+mod commands;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// tinhso ("tỉnh số"): nền tảng chính quyền số cấp tỉnh / the digital-province platform.
+///
+/// One binary serves the catalog of administrative procedures, the administrative units, the
+/// agencies and the legal working-day calendar over HTTP, on an embedded SQLite database (the
+/// default) or on PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "tinhso", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Configuration file (TOML). Default: ./tinhso.toml when present.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://user:pass@host/db (overrides TINHSO_DATABASE).
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
+    /// Data folder for the embedded database and files (overrides TINHSO_DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (API, health, metrics) on the configured database.
+    Serve(ServeArgs),
+    /// Create the data folder, load the demo province (Vĩnh Long: units, agencies, calendar,
+    /// 45+ procedures) and serve it. Safe to run again: loading is idempotent.
+    Demo(DemoArgs),
+    /// Apply database migrations and exit (they also run on every start).
+    Migrate,
+    /// Import data files (all-or-nothing unless --skip-bad).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print the working calendar of a year, or compute a due date (`calendar due`).
+    Calendar(CalendarArgs),
+    /// Search the procedure catalog from the terminal (diacritics optional).
+    Search(SearchArgs),
+    /// Print the effective configuration (secrets hidden), or an example file with --example.
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on (overrides TINHSO_LISTEN), e.g. 0.0.0.0:8080.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Address to listen on (overrides TINHSO_LISTEN).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Load the demo data and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Administrative units: the CSV formats of shared/data/admin-units (units-2025, legacy,
+    /// succession), detected from the header.
+    Units(ImportArgs),
+    /// Procedures: the project's JSON or CSV catalog, or the national portal's records as JSONL
+    /// (optionally .gz). A changed record becomes a new version; an unchanged one changes nothing.
+    Procedures(ImportProceduresArgs),
+    /// Agencies: a JSON array of agencies (e-ID, name, level, parent, validity, successor).
+    Agencies(ImportArgs),
+    /// Calendar entries (holidays, day-swaps, make-up working days): CSV `date,kind,name`
+    /// with kind `holiday` or `working_day`.
+    Calendar(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The file to import.
+    file: PathBuf,
+    /// Import the good records and report the bad ones instead of refusing the whole file.
+    #[arg(long)]
+    skip_bad: bool,
+}
+
+#[derive(Debug, Args)]
+struct ImportProceduresArgs {
+    #[command(flatten)]
+    common: ImportArgs,
+    /// Write the per-record parse report (what could not be parsed) as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct CalendarArgs {
+    /// The year to print, e.g. 2026 (default: this year).
+    year: Option<i16>,
+    #[command(subcommand)]
+    due: Option<CalendarCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// Compute a due moment and explain it step by step.
+    Due(DueArgs),
+}
+
+#[derive(Debug, Args)]
+struct DueArgs {
+    /// Moment received, local time: 2026-02-13T16:00.
+    #[arg(long, value_name = "DATETIME")]
+    from: String,
+    /// Time limit: "3 working days", "8 working hours", "3 ngày làm việc", "10 ngày".
+    #[arg(long, value_name = "LIMIT")]
+    limit: String,
+    /// Apply the procedure cut-off (default 15:00): received later counts as the next working day.
+    #[arg(long)]
+    cutoff: bool,
+}
+
+#[derive(Debug, Args)]
+struct SearchArgs {
+    /// Words to search for, e.g. "dang ky khai sinh".
+    query: Vec<String>,
+    /// At most this many results.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+}
+
+#[derive(Debug, Args)]
+struct ConfigArgs {
+    /// Print an example configuration file with every setting and its default.
+    #[arg(long)]
+    example: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lỗi / error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lỗi / error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

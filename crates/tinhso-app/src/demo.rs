@@ -1,0 +1,53 @@
+//! The demo province, embedded in the binary: Vĩnh Long (province code 86), which since
+//! 1/7/2025 includes the former Bến Tre and Trà Vinh. Loading is idempotent: every write is an
+//! upsert or a content-hashed version, so `tinhso demo` can run again on the same data folder.
+
+use std::fmt;
+
+use crate::imports::{ImportError, ImportOptions, ImportReport};
+use crate::{App, ProgressSink};
+
+/// Embedded demo files: (label, contents).
+pub const UNITS_2025: (&str, &str) = ("data/admin-units/units-2025.csv", include_str!("../../../data/admin-units/units-2025.csv"));
+pub const UNITS_LEGACY: (&str, &str) = (
+    "data/admin-units/vinh-long-legacy.csv",
+    include_str!("../../../data/admin-units/vinh-long-legacy.csv"),
+);
+pub const SUCCESSION: (&str, &str) = (
+    "data/admin-units/vinh-long-succession.csv",
+    include_str!("../../../data/admin-units/vinh-long-succession.csv"),
+);
+pub const AGENCIES: (&str, &str) = ("data/demo/agencies.json", include_str!("../../../data/demo/agencies.json"));
+pub const CALENDAR: (&str, &str) = ("data/demo/calendar.csv", include_str!("../../../data/demo/calendar.csv"));
+pub const PROCEDURES: (&str, &str) = ("data/demo/procedures.json", include_str!("../../../data/demo/procedures.json"));
+
+/// What `load_demo` loaded.
+#[derive(Debug, Default)]
+pub struct DemoReport {
+    pub parts: Vec<ImportReport>,
+}
+
+impl fmt::Display for DemoReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Dữ liệu mẫu tỉnh Vĩnh Long / demo province Vĩnh Long:")?;
+        for p in &self.parts {
+            write!(f, "  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl App {
+    /// Loads the embedded demo province. Idempotent.
+    pub async fn load_demo(&self, progress: &dyn ProgressSink) -> Result<DemoReport, ImportError> {
+        let strict = ImportOptions::default();
+        let mut parts = Vec::new();
+        for (label, text) in [UNITS_2025, UNITS_LEGACY, SUCCESSION] {
+            parts.push(self.import_units_text(label, text, strict, progress).await?);
+        }
+        parts.push(self.import_agencies_text(AGENCIES.0, AGENCIES.1, strict, progress).await?);
+        parts.push(self.import_calendar_text(CALENDAR.0, CALENDAR.1, strict, progress).await?);
+        parts.push(self.import_procedures_text(PROCEDURES.0, PROCEDURES.1, strict, progress).await?);
+        Ok(DemoReport { parts })
+    }
+}

@@ -1,0 +1,72 @@
+//! Health, readiness and Prometheus metrics.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::AppState;
+
+/// The Prometheus registry of this process.
+#[derive(Clone)]
+pub struct Metrics(PrometheusHandle);
+
+impl Metrics {
+    /// Installs the global recorder (once per process; later calls reuse a local recorder so
+    /// tests can build several apps).
+    pub fn install() -> Self {
+        static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
+        let handle = HANDLE.get_or_init(|| match PrometheusBuilder::new().install_recorder() {
+            Ok(h) => h,
+            Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+        });
+        Self(handle.clone())
+    }
+    pub fn render(&self) -> String {
+        self.0.render()
+    }
+}
+
+/// Counts and times every request by route template (never by raw path: no personal data in labels).
+pub async fn track(State(_): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let method = req.method().as_str().to_string();
+    let start = Instant::now();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    let elapsed = start.elapsed().as_secs_f64();
+    metrics::counter!("tinhso_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!("tinhso_http_request_duration_seconds", "method" => method, "route" => route).record(elapsed);
+    response
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.app.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let snap = state.app.catalog.snapshot();
+    metrics::gauge!("tinhso_catalog_procedures").set(snap.records.len() as f64);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,171 @@
+//! What each command does: build the configuration, open the store, call the use cases.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use tinhso_app::imports::{ImportOptions, ImportReport};
+use tinhso_app::{App, AppSettings, Config, SystemClock};
+
+use crate::cli_progress::Bar;
+use crate::{CalendarCommand, Cli, Command, ImportCommand};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut overrides: Vec<(&'static str, String)> = Vec::new();
+    if let Some(db) = &cli.global.database {
+        overrides.push(("database", db.clone()));
+    }
+    if let Some(dir) = &cli.global.data_dir {
+        overrides.push(("data_dir", dir.display().to_string()));
+    }
+    let listen = match &cli.command {
+        Command::Serve(a) => a.listen.clone(),
+        Command::Demo(a) => a.listen.clone(),
+        _ => None,
+    };
+    if let Some(l) = listen {
+        overrides.push(("listen", l));
+    }
+    let config = Config::load(cli.global.config.as_deref(), std::env::vars(), &overrides)?;
+    init_logging(&config);
+
+    match cli.command {
+        Command::Config(a) => {
+            if a.example {
+                print!("{}", tinhso_app::config::example_file());
+            } else {
+                print!("{}", config.render_effective());
+            }
+            Ok(())
+        }
+        Command::Migrate => {
+            let app = open_app(&config).await?;
+            println!("Đã cập nhật cấu trúc CSDL / migrations applied: {} ({})", app.store.backend(), redacted(&config));
+            Ok(())
+        }
+        Command::Serve(_) => {
+            let app = open_app(&config).await?;
+            serve(app, &config).await
+        }
+        Command::Demo(a) => {
+            let app = open_app(&config).await?;
+            let bar = Bar::new();
+            let report = app.load_demo(&bar).await?;
+            bar.finish_all();
+            println!("{report}");
+            if a.no_serve {
+                return Ok(());
+            }
+            serve(app, &config).await
+        }
+        Command::Import(cmd) => {
+            let app = open_app(&config).await?;
+            let bar = Bar::new();
+            let report = match cmd {
+                ImportCommand::Units(a) => app.import_units(&a.file, opts(a.skip_bad), &bar).await,
+                ImportCommand::Agencies(a) => app.import_agencies(&a.file, opts(a.skip_bad), &bar).await,
+                ImportCommand::Calendar(a) => app.import_calendar(&a.file, opts(a.skip_bad), &bar).await,
+                ImportCommand::Procedures(a) => {
+                    let r = app.import_procedures(&a.common.file, opts(a.common.skip_bad), &bar).await;
+                    if let (Ok(report), Some(path)) = (&r, &a.report) {
+                        write_report(report, path)?;
+                    }
+                    r
+                }
+            };
+            bar.finish_all();
+            let report = report?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Calendar(a) => {
+            let app = open_app(&config).await?;
+            match a.due {
+                Some(CalendarCommand::Due(d)) => {
+                    let from: jiff::civil::DateTime = d
+                        .from
+                        .parse()
+                        .with_context(|| format!("--from {:?}: expected a local date-time like 2026-02-13T16:00", d.from))?;
+                    let limit = tinhso_domain::calendar::TimeLimit::parse(&d.limit)
+                        .with_context(|| format!("--limit {:?}", d.limit))?;
+                    let due = app.due(from, limit, d.cutoff);
+                    print!("{}", due.render());
+                }
+                None => {
+                    let year = a.year.unwrap_or_else(|| app.today().year());
+                    if !(1901..=2199).contains(&year) {
+                        bail!("năm phải từ 1901 đến 2199 / the year must be between 1901 and 2199");
+                    }
+                    print!("{}", app.calendar().year_report(year).render());
+                }
+            }
+            Ok(())
+        }
+        Command::Search(a) => {
+            let app = open_app(&config).await?;
+            let q = tinhso_search::SearchQuery { q: a.query.join(" "), limit: a.limit, ..Default::default() };
+            let page = app.search(&q);
+            println!("{} kết quả / results", page.total);
+            for item in page.items {
+                println!("{:10} {:6.2}  {}", item.procedure.code, item.score, item.procedure.name);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn opts(skip_bad: bool) -> ImportOptions {
+    ImportOptions { skip_bad }
+}
+
+fn redacted(config: &Config) -> String {
+    tinhso_app::config::redact_url(&config.database_url())
+}
+
+async fn open_app(config: &Config) -> anyhow::Result<Arc<App>> {
+    let url = config.database_url();
+    let store = tinhso_app::open_store(&url)
+        .await
+        .with_context(|| format!("không mở được CSDL / cannot open the database {}", redacted(config)))?;
+    let app = App::new(store, Arc::new(SystemClock), AppSettings::from_config(config)).await?;
+    Ok(Arc::new(app))
+}
+
+async fn serve(app: Arc<App>, config: &Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("không mở được cổng / cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let procedures = app.catalog.snapshot().records.len();
+    println!(
+        "tinhso đang chạy / running\n  địa chỉ / address   http://{addr}/\n  CSDL / database     {} ({})\n  thủ tục / procedures {procedures}\n  API                 http://{addr}/api/v1/procedures?q=dang%20ky%20khai%20sinh\n  sức khỏe / health   http://{addr}/healthz · /readyz · /metrics\nNhấn Ctrl-C để dừng / press Ctrl-C to stop.",
+        app.store.backend(),
+        redacted(config),
+    );
+    tracing::info!(%addr, backend = app.store.backend(), "listening");
+    let state = tinhso_web::AppState { app, metrics: tinhso_web::Metrics::install() };
+    tinhso_web::serve(state, listener).await?;
+    Ok(())
+}
+
+fn write_report(report: &ImportReport, path: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+    );
+    for p in report.warnings.iter().chain(report.skipped.iter()) {
+        serde_json::to_writer(&mut f, p)?;
+        writeln!(f)?;
+    }
+    f.flush()?;
+    Ok(())
+}
+
+fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        tinhso_app::config::LogFormat::Json => builder.json().try_init(),
+        tinhso_app::config::LogFormat::Pretty => builder.compact().try_init(),
+    };
+}
