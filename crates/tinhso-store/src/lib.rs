@@ -26,6 +26,7 @@ use tinhso_domain::calendar::CalendarDay;
 use tinhso_domain::catalog::{Procedure, ProcedureCode, ProcedureVersion};
 use tinhso_domain::units::{AdminUnit, Succession, UnitKind};
 
+pub mod batch;
 pub mod conformance;
 
 /// What storage can fail with. Backends map their driver errors into these.
