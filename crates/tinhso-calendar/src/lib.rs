@@ -16,5 +16,6 @@ pub mod time_limit;
 pub use time_limit::{TimeLimit, TimeLimitError, TimeUnit};
 
 pub mod day;
+pub mod lunar;
 
 pub use day::{CalendarDay, DayKind};

@@ -1,0 +1,3 @@
+//! Integration tests of tinhso-calendar: one test binary, one module per subject.
+
+mod lunar;
