@@ -18,11 +18,17 @@ pub struct AgencyEIdError {
 impl AgencyEId {
     /// Validates the QĐ 20/2020 format. Placeholder rules until the full validator lands.
     pub fn parse(s: &str) -> Result<Self, AgencyEIdError> {
-        let err = |reason| AgencyEIdError { value: s.to_string(), reason };
+        let err = |reason| AgencyEIdError {
+            value: s.to_string(),
+            reason,
+        };
         if s.is_empty() || s.len() > 35 {
             return Err(err("must be 1 to 35 characters"));
         }
-        if !s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.') {
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.')
+        {
             return Err(err("only digits, capital letters and dots are allowed"));
         }
         if s.split('.').any(str::is_empty) {
