@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod parse;
+pub use parse::{parse_units_csv, RowProblem, UnitsFile, UnitsFileError, UnitsFormat};
+
 /// Kind of unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
