@@ -11,6 +11,7 @@ use tinhso_calendar::TimeLimit;
 use crate::agency::AgencyEId;
 
 pub mod dvcqg;
+pub mod files;
 
 /// A procedure code from the national procedure database, e.g. `1.001193` or `2.000635`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

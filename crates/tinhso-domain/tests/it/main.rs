@@ -2,6 +2,7 @@
 //! when the team's shared data directory exists (`<repo>/../shared`), on the real files.
 
 mod dvcqg;
+mod files;
 mod units;
 
 use std::path::PathBuf;
