@@ -778,28 +778,28 @@ impl WalkLine {
                 if days == 1 {
                     Step::new(
                         format!(
-                            "{span_vi}: {} làm việc (cả ngày), còn {}",
+                            "{span_vi}: {} làm việc (cả ngày), {}",
                             duration_vi(full_day),
-                            duration_vi(remaining)
+                            left_vi(remaining)
                         ),
                         format!(
-                            "{span_en}: {} worked (full day), {} left",
+                            "{span_en}: {} worked (full day), {}",
                             duration_en(full_day),
-                            duration_en(remaining)
+                            left_en(remaining)
                         ),
                     )
                 } else {
                     let total = full_day * i64::from(days);
                     Step::new(
                         format!(
-                            "{span_vi}: {days} ngày làm việc trọn ({}), còn {}",
+                            "{span_vi}: {days} ngày làm việc trọn ({}), {}",
                             duration_vi(total),
-                            duration_vi(remaining)
+                            left_vi(remaining)
                         ),
                         format!(
-                            "{span_en}: {days} full working days ({}), {} left",
+                            "{span_en}: {days} full working days ({}), {}",
                             duration_en(total),
-                            duration_en(remaining)
+                            left_en(remaining)
                         ),
                     )
                 }
@@ -825,16 +825,16 @@ impl WalkLine {
                 };
                 Step::new(
                     format!(
-                        "{}{note_vi}: {} làm việc ({ranges}), còn {}",
+                        "{}{note_vi}: {} làm việc ({ranges}), {}",
                         capitalize(&day_vi(date)),
                         duration_vi(worked),
-                        duration_vi(remaining)
+                        left_vi(remaining)
                     ),
                     format!(
-                        "{}{note_en}: {} worked ({ranges}), {} left",
+                        "{}{note_en}: {} worked ({ranges}), {}",
                         day_en(date),
                         duration_en(worked),
-                        duration_en(remaining)
+                        left_en(remaining)
                     ),
                 )
             }
@@ -846,6 +846,23 @@ impl WalkLine {
                 )
             }
         }
+    }
+}
+
+/// `còn 7 giờ`, or `hết thời hạn` when nothing is left.
+fn left_vi(remaining: i64) -> String {
+    if remaining == 0 {
+        "hết thời hạn".to_string()
+    } else {
+        format!("còn {}", duration_vi(remaining))
+    }
+}
+
+fn left_en(remaining: i64) -> String {
+    if remaining == 0 {
+        "limit used up".to_string()
+    } else {
+        format!("{} left", duration_en(remaining))
     }
 }
 
