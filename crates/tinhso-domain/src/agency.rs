@@ -435,3 +435,26 @@ mod tests {
         assert!(validate_agency_tree(&list[..2]).is_empty());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn classic_form_always_parses(l4 in 0u32..1000, l3 in 0u32..100, l2 in 0u32..100, letter in "[A-Z]", l1 in 0u32..100) {
+            let s = format!("{l4:03}.{l3:02}.{l2:02}.{letter}{l1:02}");
+            let eid = AgencyEId::parse(&s).expect("classic form");
+            prop_assert_eq!(eid.as_str(), s.as_str());
+        }
+
+        #[test]
+        fn anything_else_is_an_error_not_a_panic(s in "\\PC{0,40}") {
+            if let Ok(e) = AgencyEId::parse(&s) {
+                prop_assert!(e.as_str().len() <= 35);
+                prop_assert!(e.as_str().split('.').count() >= 4);
+            }
+        }
+    }
+}

@@ -1300,3 +1300,52 @@ mod tests {
         assert_eq!(infer_online_level("… toàn trình", &[]), OnlineLevel::None);
     }
 }
+
+#[cfg(test)]
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text made of the pieces the parsers look for, glued in random order with Vietnamese
+    /// letters, digits and punctuation: the parsers slice strings, so this hunts for slicing at
+    /// a non-character boundary.
+    fn messy() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("Trực tiếp".to_string()),
+            Just("Trực tuyến".to_string()),
+            Just("Dịch vụ bưu chính".to_string()),
+            Just(" Ngày làm việc".to_string()),
+            Just("Không có thông tin".to_string()),
+            Just(" bản chính".to_string()),
+            Just(",1 bản sao".to_string()),
+            Just("Tên giấy tờMẫu đơn, tờ khaiSố lượng".to_string()),
+            Just("/2014/QH13".to_string()),
+            Just("Mã: KQ.G01.".to_string()),
+            Just(" VNĐ".to_string()),
+            Just("(".to_string()),
+            Just(")".to_string()),
+            "[0-9.,]{1,4}",
+            "[a-zA-ZđĐơưáàảãạ ;:.-]{0,6}",
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_without_panic(a in messy(), b in messy(), c in messy(), d in messy()) {
+            let mut issues = Vec::new();
+            let table = format!("{CHANNEL_HEADER}{a}");
+            let _ = parse_channel_table(&table, &mut issues);
+            let _ = parse_channel_table(&b, &mut issues);
+            let _ = parse_components(&c, &mut issues);
+            let _ = parse_legal_bases(&d, &mut issues);
+            let _ = parse_results(&a);
+            let _ = split_applicant_types(&b);
+            let line = serde_json::json!({
+                "ma_thu_tuc": "1.000001", "ten_thu_tuc": a, "cach_thuc_thuc_hien": b,
+                "thanh_phan_ho_so": c, "can_cu_phap_ly": d,
+            });
+            prop_assert!(parse_record(&line.to_string()).is_ok());
+        }
+    }
+}
