@@ -42,6 +42,8 @@ const WHOLE_NAME_BONUS: f32 = 2.0;
 const DIACRITICS_BONUS: f32 = 0.25;
 /// An exact procedure code in the query puts that record first.
 const CODE_BONUS: f32 = 10_000.0;
+/// Prefixes this short (in characters) have precomputed postings.
+const SHORT_PREFIX_CHARS: usize = 2;
 /// Words of a query beyond this are ignored (a search box, not a document).
 const MAX_QUERY_TERMS: usize = 16;
 
@@ -81,17 +83,24 @@ pub struct SearchIndex {
     /// `postings[offsets[t]..offsets[t + 1]]` are term `t`'s postings, by document.
     offsets: Vec<u32>,
     postings: Vec<Posting>,
+    /// Prefixes of up to [`SHORT_PREFIX_CHARS`] characters, sorted, each with its range of
+    /// `short_postings`: one posting per document holding the best completion's score. A
+    /// one-letter query would otherwise visit a good part of all postings.
+    short_prefixes: Vec<(Box<str>, u32, u32)>,
+    short_postings: Vec<Posting>,
 }
 
 /// How one query word matches terms of the dictionary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Matcher {
     Exact(u32),
-    /// A prefix: the term range `lo..hi`, and the exact term if the word is itself a term.
+    /// A prefix: the term range `lo..hi`, the exact term if the word is itself a term, and for
+    /// a very short prefix its precomputed postings (a range of `short_postings`).
     Prefix {
         lo: u32,
         hi: u32,
         exact: Option<u32>,
+        short: Option<(u32, u32)>,
     },
 }
 
@@ -223,12 +232,16 @@ impl SearchIndex {
             })
             .collect();
 
-        Self {
+        let mut index = Self {
             docs,
             terms,
             offsets,
             postings,
-        }
+            short_prefixes: Vec::new(),
+            short_postings: Vec::new(),
+        };
+        index.build_short_prefixes();
+        index
     }
 
     /// Number of procedures in the index.
@@ -321,8 +334,8 @@ impl SearchIndex {
         for (i, (_, m)) in unique.iter().enumerate() {
             let i = i as u32;
             touched.clear();
-            let mut visit = |term: u32, factor: f32| {
-                for p in self.postings_of(term) {
+            let mut visit = |postings: &[Posting], factor: f32| {
+                for p in postings {
                     let d = p.doc as usize;
                     let s = p.score * factor;
                     if stamp[d] == i {
@@ -335,17 +348,24 @@ impl SearchIndex {
                 }
             };
             match *m {
-                Matcher::Exact(t) => visit(t, 1.0),
-                Matcher::Prefix { lo, hi, exact } => {
+                Matcher::Exact(t) => visit(self.postings_of(t), 1.0),
+                Matcher::Prefix {
+                    short: Some((a, b)),
+                    ..
+                } => visit(&self.short_postings[a as usize..b as usize], 1.0),
+                Matcher::Prefix {
+                    lo,
+                    hi,
+                    exact,
+                    short: None,
+                } => {
                     for t in lo..hi {
-                        visit(
-                            t,
-                            if Some(t) == exact {
-                                1.0
-                            } else {
-                                COMPLETION_FACTOR
-                            },
-                        );
+                        let factor = if Some(t) == exact {
+                            1.0
+                        } else {
+                            COMPLETION_FACTOR
+                        };
+                        visit(self.postings_of(t), factor);
                     }
                 }
             }
@@ -405,6 +425,68 @@ impl SearchIndex {
             }
         }
         bonus
+    }
+
+    /// Precomputes the postings of every prefix of 1 to [`SHORT_PREFIX_CHARS`] characters,
+    /// scored as the query would score them (best completion per document, completions
+    /// discounted by [`COMPLETION_FACTOR`]).
+    fn build_short_prefixes(&mut self) {
+        let n = self.docs.len();
+        let mut best = vec![0f32; n];
+        let mut seen = vec![false; n];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut prefixes: Vec<(Box<str>, u32, u32)> = Vec::new();
+        let mut out = Vec::new();
+        for chars in 1..=SHORT_PREFIX_CHARS {
+            let mut i = 0;
+            while i < self.terms.len() {
+                let term = &self.terms[i];
+                let end = match term.char_indices().nth(chars) {
+                    Some((e, _)) => e,
+                    None if term.chars().count() == chars => term.len(),
+                    None => {
+                        i += 1;
+                        continue;
+                    }
+                };
+                let prefix: &str = &term[..end];
+                // Sorted terms: those starting with `prefix` follow one another from `i`.
+                let j = i + self.terms[i..].partition_point(|t| t.starts_with(prefix));
+                for t in i..j {
+                    let factor = if *self.terms[t] == *prefix {
+                        1.0
+                    } else {
+                        COMPLETION_FACTOR
+                    };
+                    for p in self.postings_of(t as u32) {
+                        let d = p.doc as usize;
+                        let s = p.score * factor;
+                        if !seen[d] {
+                            seen[d] = true;
+                            best[d] = s;
+                            touched.push(p.doc);
+                        } else if s > best[d] {
+                            best[d] = s;
+                        }
+                    }
+                }
+                touched.sort_unstable();
+                let start = out.len() as u32;
+                for &d in &touched {
+                    out.push(Posting {
+                        doc: d,
+                        score: best[d as usize],
+                    });
+                    seen[d as usize] = false;
+                }
+                touched.clear();
+                prefixes.push((Box::from(prefix), start, out.len() as u32));
+                i = j;
+            }
+        }
+        prefixes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.short_prefixes = prefixes;
+        self.short_postings = out;
     }
 
     fn postings_of(&self, term: u32) -> &[Posting] {
@@ -478,10 +560,16 @@ impl SearchIndex {
                     return parsed;
                 }
                 let exact = (*self.terms[lo] == *t.folded).then_some(lo as u32);
+                let short = self
+                    .short_prefixes
+                    .binary_search_by(|(p, _, _)| (**p).cmp(t.folded.as_str()))
+                    .ok()
+                    .map(|i| (self.short_prefixes[i].1, self.short_prefixes[i].2));
                 Matcher::Prefix {
                     lo: lo as u32,
                     hi: (lo + len) as u32,
                     exact,
+                    short,
                 }
             } else {
                 match find_term(&self.terms, &t.folded) {
@@ -565,5 +653,82 @@ impl<'q> Filter<'q> {
                 .field
                 .as_ref()
                 .is_none_or(|f| doc.fields.iter().any(|x| x == f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn procedure(code: &str, name: &str, results: &str) -> Procedure {
+        Procedure {
+            code: ProcedureCode::parse(code).expect("code"),
+            name: name.to_string(),
+            decision: String::new(),
+            levels: vec![ProcedureLevel::Commune],
+            fields: vec!["Hộ tịch".to_string()],
+            applicant_types: Vec::new(),
+            competent_agency: String::new(),
+            agency_eids: Vec::new(),
+            online_level: OnlineLevel::Full,
+            time_limit: None,
+            cutoff_15h: false,
+            channels: Vec::new(),
+            components: Vec::new(),
+            steps: String::new(),
+            requirements: String::new(),
+            results: vec![results.to_string()],
+            legal_bases: Vec::new(),
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn short_prefix_postings_score_like_the_full_expansion() {
+        let list = [
+            procedure("1.001193", "Thủ tục đăng ký khai sinh", "Giấy khai sinh"),
+            procedure(
+                "1.000894",
+                "Thủ tục đăng ký kết hôn",
+                "Giấy chứng nhận kết hôn",
+            ),
+            procedure("1.000656", "Thủ tục đăng ký khai tử", "Trích lục khai tử"),
+            procedure(
+                "2.000815",
+                "Chứng thực bản sao từ bản chính",
+                "Bản sao được chứng thực",
+            ),
+            procedure(
+                "1.001612",
+                "Đăng ký thành lập hộ kinh doanh",
+                "Giấy chứng nhận đăng ký",
+            ),
+        ];
+        let fast = SearchIndex::build(&list);
+        assert!(!fast.short_prefixes.is_empty());
+        let mut slow = SearchIndex::build(&list);
+        slow.short_prefixes.clear();
+        slow.short_postings.clear();
+        for q in [
+            "d",
+            "k",
+            "c",
+            "g",
+            "b",
+            "kh",
+            "ch",
+            "da",
+            "dang k",
+            "ho kinh d",
+            "z",
+            "đ",
+            "Đă",
+        ] {
+            let query = SearchQuery {
+                q: q.to_string(),
+                ..Default::default()
+            };
+            assert_eq!(fast.search(&query), slow.search(&query), "query {q:?}");
+        }
     }
 }
