@@ -45,7 +45,7 @@ impl std::fmt::Display for WorkingWindow {
 /// non-empty, the morning ends no later than the afternoon starts, bounds are whole minutes,
 /// and each window contains at least one quarter-hour moment (so a due moment rounded up to the
 /// quarter hour can always land inside a window).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "UncheckedWindows")]
 pub struct WorkingWindows {
     morning: WorkingWindow,

@@ -163,7 +163,7 @@ impl fmt::Debug for WorkingCalendar {
 impl Clone for WorkingCalendar {
     fn clone(&self) -> Self {
         Self {
-            windows: self.windows,
+            windows: self.windows.clone(),
             rules: self.rules.clone(),
             overrides: self.overrides.clone(),
             proposed: Mutex::new(self.proposed_cache().clone()),
@@ -444,7 +444,10 @@ impl WorkingCalendar {
                     "outside working hours".to_string(),
                 )
             } else {
-                (status.describe_vi(), status.describe_en())
+                (
+                    format!("vào ngày nghỉ ({})", status.describe_vi()),
+                    status.describe_en(),
+                )
             };
             explanation.push(Step::new(
                 format!(
@@ -817,9 +820,9 @@ impl WalkLine {
                     .collect::<Vec<_>>()
                     .join(", ");
                 let (note_vi, note_en) = match &status {
-                    DayStatus::MakeUpWorkingDay { .. } => (
-                        format!(" ({})", status.describe_vi()),
-                        format!(" ({})", status.describe_en()),
+                    DayStatus::MakeUpWorkingDay { name } => (
+                        format!(" (ngày làm bù: {name})"),
+                        format!(" (make-up working day: {name})"),
                     ),
                     _ => (String::new(), String::new()),
                 };

@@ -183,7 +183,7 @@ fn make_up_working_saturday_counts() {
     assert!(
         due.explanation.iter().any(|s| s
             .vi
-            .starts_with("Thứ Bảy 07/03/2026 (ngày làm bù (Làm bù cho ngày 02/01)): 8 giờ")),
+            .starts_with("Thứ Bảy 07/03/2026 (ngày làm bù: Làm bù cho ngày 02/01): 8 giờ")),
         "{}",
         due.render()
     );
@@ -250,7 +250,7 @@ fn received_outside_working_time() {
     assert_eq!(due.due, at(2026, 3, 9, 17, 0));
     assert!(due.explanation[1]
         .vi
-        .starts_with("Nhận nghỉ cuối tuần: bắt đầu tính từ"));
+        .starts_with("Nhận vào ngày nghỉ (nghỉ cuối tuần): bắt đầu tính từ"));
     // Lunch break → 13:00; 1 h → 14:00.
     let due = calendar.due(at(2026, 3, 9, 12, 0), limit("1 giờ"), None);
     assert_eq!(
@@ -417,4 +417,24 @@ fn due_date_serializes() {
         status,
         serde_json::json!({"status": "holiday", "name": "Quốc khánh"})
     );
+}
+
+#[test]
+fn the_calendar_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync + Clone>() {}
+    shareable::<WorkingCalendar>();
+    let calendar = std::sync::Arc::new(default_calendar());
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let calendar = calendar.clone();
+            std::thread::spawn(move || {
+                calendar
+                    .due(at(2026, 2, 13, 16, 0), TimeLimit::working_days(3), None)
+                    .due
+            })
+        })
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.join().ok(), Some(at(2026, 2, 25, 16, 0)));
+    }
 }
