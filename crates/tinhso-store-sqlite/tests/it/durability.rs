@@ -1,0 +1,118 @@
+//! What was written survives closing and reopening the file; settings are what we promise.
+
+use jiff::civil::date;
+use tinhso_domain::calendar::{CalendarDay, DayKind};
+use tinhso_store::conformance::sample_procedure;
+use tinhso_store::{CalendarStore, CatalogStore, Store, VersionOutcome};
+use tinhso_store_sqlite::SqliteStore;
+
+use crate::TempDir;
+
+#[tokio::test]
+async fn data_survives_close_and_reopen() {
+    let dir = TempDir::new("reopen");
+    let url = dir.url();
+    let at: jiff::Timestamp = "2026-11-21T10:00:00.5Z".parse().expect("timestamp");
+    let p = sample_procedure("1.001193", "Đăng ký khai sinh");
+    let day = CalendarDay {
+        date: date(2026, 9, 2),
+        kind: DayKind::Holiday,
+        name: "Quốc khánh".into(),
+    };
+    {
+        let store = SqliteStore::open(&url).await.expect("open");
+        let out = store
+            .record_procedures(std::slice::from_ref(&p), at, &|_| {})
+            .await
+            .expect("record");
+        assert_eq!(out, vec![VersionOutcome::Created { version: 1 }]);
+        store
+            .upsert_calendar_days(std::slice::from_ref(&day))
+            .await
+            .expect("calendar");
+        store.close().await;
+    }
+    assert!(
+        dir.0.join("data/db.sqlite3").is_file(),
+        "the folder and file were created"
+    );
+
+    let store = SqliteStore::open(&url).await.expect("reopen");
+    store.ping().await.expect("ping");
+    let got = store
+        .procedure(&p.code)
+        .await
+        .expect("read")
+        .expect("still there");
+    assert_eq!((got.version, &got.procedure, got.recorded_at), (1, &p, at));
+    assert_eq!(store.catalog_revision().await.expect("revision"), 1);
+    let days = store
+        .calendar_days(date(2026, 1, 1), date(2026, 12, 31))
+        .await
+        .expect("days");
+    assert_eq!(days, vec![day]);
+    // Migrations ran once; reopening re-runs none and records the same again as unchanged.
+    let out = store
+        .record_procedures(std::slice::from_ref(&p), at, &|_| {})
+        .await
+        .expect("again");
+    assert_eq!(out, vec![VersionOutcome::Unchanged { version: 1 }]);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn relative_url_with_mode_rwc_creates_the_file() {
+    let dir = TempDir::new("relative");
+    std::fs::create_dir_all(&dir.0).expect("temp dir");
+    // A relative path is resolved against the working directory; use one inside the temp dir
+    // by giving the path relative to the current directory.
+    let cwd = std::env::current_dir().expect("cwd");
+    let rel = pathdiff(&dir.0.join("sub/rel.sqlite3"), &cwd);
+    let store = SqliteStore::open(&format!("sqlite://{rel}?mode=rwc"))
+        .await
+        .expect("open");
+    store.ping().await.expect("ping");
+    store.close().await;
+    assert!(dir.0.join("sub/rel.sqlite3").is_file());
+}
+
+/// `target` relative to `base` (both absolute), with `..` where needed.
+fn pathdiff(target: &std::path::Path, base: &std::path::Path) -> String {
+    let t: Vec<_> = target.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), b.len() - common).collect();
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+#[tokio::test]
+async fn ten_thousand_units_in_one_transaction() {
+    let store = SqliteStore::open("sqlite::memory:").await.expect("open");
+    // Thousands of rows in one transaction stay quick (benchmark sanity, not a benchmark).
+    let units: Vec<_> = (0..10_000)
+        .map(|i| tinhso_domain::units::AdminUnit {
+            code: format!("{i:05}"),
+            kind: tinhso_domain::units::UnitKind::Commune,
+            name: format!("Xã {i}"),
+            unit_type: "Xã".into(),
+            parent_code: Some("86".into()),
+            valid_from: date(2025, 7, 1),
+            valid_to: None,
+            lat: None,
+            lon: None,
+            area_km2: None,
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let counts = tinhso_store::UnitStore::upsert_units(&store, &units, &|_| {})
+        .await
+        .expect("units");
+    eprintln!("10k units on in-memory SQLite: {:?}", started.elapsed());
+    assert_eq!(counts.inserted, 10_000);
+    store.ping().await.expect("ping after a big write");
+}
