@@ -13,5 +13,6 @@ pub use tinhso_calendar as calendar;
 
 pub mod agency;
 pub mod catalog;
+pub mod dossier;
 pub mod text;
 pub mod units;

@@ -1,6 +1,7 @@
 //! Integration tests of tinhso-domain: the parsers run on small fixtures in `tests/fixtures/` and,
 //! when the team's shared data directory exists (`<repo>/../shared`), on the real files.
 
+mod dossier;
 mod dvcqg;
 mod files;
 mod units;
