@@ -1,0 +1,197 @@
+//! Objects on the local disk, under the data folder.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+
+use crate::check::CheckedFile;
+use crate::hash::ContentHash;
+use crate::store::{ObjectError, ObjectRef, ObjectStore};
+
+/// Distinguishes temporary files of concurrent puts within one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Prefix of temporary files; a crash may leave some behind, never under an object's name.
+pub const TEMP_PREFIX: &str = ".tmp-";
+
+/// An [`ObjectStore`] on the local file system: `root/ab/cd/abcd…` (the first two bytes of the
+/// hash as two folder levels, so no folder grows past 65,536 entries).
+///
+/// A put writes a temporary file in the object's folder, flushes it to disk (`fsync`), makes it
+/// read-only, renames it to the hash and flushes the folder, so the object is either absent or
+/// whole and durable; a concurrent put of the same content renames identical bytes over it.
+#[derive(Debug, Clone)]
+pub struct LocalDiskStore {
+    root: PathBuf,
+}
+
+/// The folder inside the data folder that holds the objects.
+pub const OBJECTS_FOLDER: &str = "objects";
+
+impl LocalDiskStore {
+    /// A store rooted at `root`, which is created if missing (and its creation made durable).
+    pub fn open(root: impl Into<PathBuf>) -> Result<LocalDiskStore, ObjectError> {
+        let root = root.into();
+        create_dir_durably(&root)?;
+        Ok(LocalDiskStore { root })
+    }
+
+    /// The store in its usual place: `<data_folder>/objects`.
+    pub fn in_data_folder(data_folder: impl AsRef<Path>) -> Result<LocalDiskStore, ObjectError> {
+        LocalDiskStore::open(data_folder.as_ref().join(OBJECTS_FOLDER))
+    }
+
+    /// The root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the object with this hash lives (whether or not it exists). Built from the hash's
+    /// hex digits only, so it is always inside the root.
+    pub fn path_of(&self, hash: &ContentHash) -> PathBuf {
+        let hex = hash.to_hex();
+        let (a, rest) = hex.split_at(2);
+        let (b, _) = rest.split_at(2);
+        self.root.join(a).join(b).join(&hex)
+    }
+
+    fn put_blocking(&self, checked: &CheckedFile, bytes: &[u8]) -> Result<ObjectRef, ObjectError> {
+        let hash = checked.sha256();
+        if bytes.len() as u64 != checked.size() || ContentHash::of(bytes) != hash {
+            return Err(ObjectError::ContentMismatch);
+        }
+        let reference = ObjectRef { sha256: hash, size: checked.size(), file_type: checked.file_type() };
+        let path = self.path_of(&hash);
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
+        if let Some(parent) = folder.parent() {
+            create_dir_durably(parent)?;
+        }
+        create_dir_durably(&folder)?;
+
+        match read_verified(&path, &hash) {
+            Ok(Some(_)) => {
+                // Already stored (perhaps by a concurrent put still about to flush the folder):
+                // flush it ourselves before answering.
+                sync_dir(&folder)?;
+                return Ok(reference);
+            }
+            Ok(None) => {}
+            Err(ObjectError::Corrupted { .. }) => {
+                tracing::warn!(object = %hash, "stored object was corrupted; replacing it with the uploaded bytes");
+            }
+            Err(other) => return Err(other),
+        }
+
+        let temp = folder.join(format!(
+            "{TEMP_PREFIX}{}-{}-{}",
+            hash.to_hex(),
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = write_durably(&temp, bytes).and_then(|()| fs::rename(&temp, &path));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&temp);
+            return Err(e.into());
+        }
+        sync_dir(&folder)?;
+        Ok(reference)
+    }
+}
+
+/// Creates `dir` if missing, and flushes its parent so the new entry survives a power cut.
+fn create_dir_durably(dir: &Path) -> Result<(), ObjectError> {
+    match fs::create_dir(dir) {
+        Ok(()) => {
+            if let Some(parent) = dir.parent() {
+                sync_dir(parent)?;
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            fs::create_dir_all(dir)?;
+            let mut current = Some(dir);
+            while let Some(d) = current {
+                sync_dir(d)?;
+                current = d.parent().filter(|p| !p.as_os_str().is_empty());
+            }
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes a new file and flushes its content to disk, read-only once written.
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    let mut permissions = file.metadata()?.permissions();
+    permissions.set_readonly(true);
+    file.set_permissions(permissions)?;
+    Ok(())
+}
+
+/// Flushes a folder's entries (new names, renames) to disk. A no-op where folders cannot be
+/// opened as files (Windows), where renames are durable by other means.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    if cfg!(unix) {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Reads an object and checks its hash: `None` if absent.
+fn read_verified(path: &Path, hash: &ContentHash) -> Result<Option<Vec<u8>>, ObjectError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if ContentHash::of(&bytes) != *hash {
+        return Err(ObjectError::Corrupted { hash: *hash });
+    }
+    Ok(Some(bytes))
+}
+
+/// Runs blocking file work off the async executor.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ObjectError> + Send + 'static,
+) -> Result<T, ObjectError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ObjectError::Unavailable(std::io::Error::other(format!("object store task failed: {e}"))))?
+}
+
+#[async_trait]
+impl ObjectStore for LocalDiskStore {
+    async fn put(&self, checked: &CheckedFile, bytes: &[u8]) -> Result<ObjectRef, ObjectError> {
+        let store = self.clone();
+        let checked = checked.clone();
+        let bytes = bytes.to_vec();
+        blocking(move || store.put_blocking(&checked, &bytes)).await
+    }
+
+    async fn get(&self, hash: &ContentHash) -> Result<Option<Vec<u8>>, ObjectError> {
+        let path = self.path_of(hash);
+        let hash = *hash;
+        let result = blocking(move || read_verified(&path, &hash)).await;
+        if let Err(ObjectError::Corrupted { hash }) = &result {
+            tracing::error!(object = %hash, "stored object is corrupted");
+        }
+        result
+    }
+
+    async fn exists(&self, hash: &ContentHash) -> Result<bool, ObjectError> {
+        let path = self.path_of(hash);
+        blocking(move || match fs::metadata(&path) {
+            Ok(meta) => Ok(meta.is_file()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        })
+        .await
+    }
+}
