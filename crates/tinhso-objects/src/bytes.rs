@@ -40,5 +40,7 @@ pub(crate) fn find(bytes: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         return None;
     }
     let hay = bytes.get(from..)?;
-    hay.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
 }

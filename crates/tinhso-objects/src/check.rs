@@ -136,7 +136,11 @@ impl CheckedFile {
 ///
 /// Work is linear in `bytes.len()` (at most `policy.max_bytes`), plus, for ZIP-based documents,
 /// at most `policy.archive.max_uncompressed_bytes` of inflation.
-pub fn check(policy: &UploadPolicy, declared_name: &str, bytes: &[u8]) -> Result<CheckedFile, UploadError> {
+pub fn check(
+    policy: &UploadPolicy,
+    declared_name: &str,
+    bytes: &[u8],
+) -> Result<CheckedFile, UploadError> {
     if declared_name.len() > MAX_DECLARED_NAME_BYTES {
         return Err(UploadError::InvalidFileName { reason: "too_long" });
     }
@@ -145,15 +149,23 @@ pub fn check(policy: &UploadPolicy, declared_name: &str, bytes: &[u8]) -> Result
     }
     let size = bytes.len() as u64;
     if size > policy.max_bytes {
-        return Err(UploadError::FileTooLarge { size, max_bytes: policy.max_bytes });
+        return Err(UploadError::FileTooLarge {
+            size,
+            max_bytes: policy.max_bytes,
+        });
     }
-    let file_type =
-        sniff(bytes).ok_or_else(|| UploadError::FileTypeNotAllowed { detected: describe_unrecognised(bytes) })?;
+    let file_type = sniff(bytes).ok_or_else(|| UploadError::FileTypeNotAllowed {
+        detected: describe_unrecognised(bytes),
+    })?;
     if !policy.allows(file_type) {
-        return Err(UploadError::FileTypeNotAllowed { detected: file_type.code() });
+        return Err(UploadError::FileTypeNotAllowed {
+            detected: file_type.code(),
+        });
     }
     let (stem, declared_extension) = sanitized_parts(declared_name);
-    let type_mismatch = declared_extension.as_deref().is_some_and(|ext| FileType::from_extension(ext) != Some(file_type));
+    let type_mismatch = declared_extension
+        .as_deref()
+        .is_some_and(|ext| FileType::from_extension(ext) != Some(file_type));
     if type_mismatch && policy.on_type_mismatch == TypeMismatch::Reject {
         return Err(UploadError::FileTypeMismatch {
             declared_extension: declared_extension.unwrap_or_default(),

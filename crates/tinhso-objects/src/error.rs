@@ -17,14 +17,21 @@ pub enum UploadError {
     FileTypeNotAllowed { detected: &'static str },
     /// The name's extension promises another type than the bytes are, and the policy says to
     /// refuse rather than record it (see [`crate::TypeMismatch`]).
-    FileTypeMismatch { declared_extension: String, detected: crate::FileType },
+    FileTypeMismatch {
+        declared_extension: String,
+        detected: crate::FileType,
+    },
     /// A ZIP-based document that would inflate beyond the limits, or is built like a bomb
     /// (`"too_many_entries"`, `"uncompressed_size_over_limit"`, `"size_understated"`,
     /// `"overlapping_entries"`, `"nested_archive"`).
     ArchiveBomb { reason: &'static str },
     /// An image announcing more pixels than the policy allows (a decompression bomb, or simply
     /// far beyond any scan or photo of a paper).
-    ImageTooLarge { width: u64, height: u64, max_pixels: u64 },
+    ImageTooLarge {
+        width: u64,
+        height: u64,
+        max_pixels: u64,
+    },
     /// Macros, scripts, ActiveX, OLE packages, fetched external references, PDF JavaScript or
     /// launch actions (`"macro"`, `"pdf_javascript"`, …).
     ActiveContent { what: &'static str },
@@ -94,19 +101,23 @@ impl UploadError {
         match self {
             UploadError::FileTypeNotAllowed { detected } => Some(detected),
             UploadError::FileTypeMismatch { detected, .. } => Some(detected.code()),
-            UploadError::ArchiveBomb { reason } | UploadError::FileDamaged { reason } => Some(reason),
+            UploadError::ArchiveBomb { reason } | UploadError::FileDamaged { reason } => {
+                Some(reason)
+            }
             UploadError::InvalidFileName { reason } => Some(reason),
             UploadError::ActiveContent { what } => Some(what),
-            UploadError::EmptyFile | UploadError::FileTooLarge { .. } | UploadError::ImageTooLarge { .. } => None,
+            UploadError::EmptyFile
+            | UploadError::FileTooLarge { .. }
+            | UploadError::ImageTooLarge { .. } => None,
         }
     }
 
     fn general(&self) -> (&'static str, &'static str) {
         let code = self.code();
-        Self::CODES
-            .iter()
-            .find(|(c, _, _)| *c == code)
-            .map_or(("Tệp không hợp lệ.", "Invalid file."), |(_, vi, en)| (*vi, *en))
+        Self::CODES.iter().find(|(c, _, _)| *c == code).map_or(
+            ("Tệp không hợp lệ.", "Invalid file."),
+            |(_, vi, en)| (*vi, *en),
+        )
     }
 
     /// The message to show, in Vietnamese, with the numbers that help the user act.
@@ -152,7 +163,11 @@ fn human_size(bytes: u64) -> String {
     for (unit, size) in UNITS {
         if bytes >= size {
             let value = bytes as f64 / size as f64;
-            let text = if value < 10.0 { format!("{value:.1}") } else { format!("{value:.0}") };
+            let text = if value < 10.0 {
+                format!("{value:.1}")
+            } else {
+                format!("{value:.0}")
+            };
             return format!("{} {unit}", text.strip_suffix(".0").unwrap_or(&text));
         }
     }
@@ -179,17 +194,35 @@ mod tests {
         }
         let samples = [
             UploadError::EmptyFile,
-            UploadError::FileTooLarge { size: 2, max_bytes: 1 },
+            UploadError::FileTooLarge {
+                size: 2,
+                max_bytes: 1,
+            },
             UploadError::FileTypeNotAllowed { detected: "html" },
-            UploadError::FileTypeMismatch { declared_extension: "pdf".into(), detected: crate::FileType::Png },
-            UploadError::ArchiveBomb { reason: "too_many_entries" },
-            UploadError::ImageTooLarge { width: 1, height: 1, max_pixels: 1 },
+            UploadError::FileTypeMismatch {
+                declared_extension: "pdf".into(),
+                detected: crate::FileType::Png,
+            },
+            UploadError::ArchiveBomb {
+                reason: "too_many_entries",
+            },
+            UploadError::ImageTooLarge {
+                width: 1,
+                height: 1,
+                max_pixels: 1,
+            },
             UploadError::ActiveContent { what: "macro" },
-            UploadError::FileDamaged { reason: "pdf_incomplete" },
+            UploadError::FileDamaged {
+                reason: "pdf_incomplete",
+            },
             UploadError::InvalidFileName { reason: "too_long" },
         ];
         for e in &samples {
-            assert!(UploadError::CODES.iter().any(|(c, _, _)| *c == e.code()), "{} missing", e.code());
+            assert!(
+                UploadError::CODES.iter().any(|(c, _, _)| *c == e.code()),
+                "{} missing",
+                e.code()
+            );
         }
         assert_eq!(samples.len(), UploadError::CODES.len());
     }

@@ -56,7 +56,9 @@ impl FileType {
             FileType::Png => "image/png",
             FileType::Webp => "image/webp",
             FileType::Tiff => "image/tiff",
-            FileType::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            FileType::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
             FileType::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             FileType::Odt => "application/vnd.oasis.opendocument.text",
             FileType::Ods => "application/vnd.oasis.opendocument.spreadsheet",
@@ -86,7 +88,9 @@ impl FileType {
     /// The type an extension usually stands for (case-insensitive, without the dot).
     pub fn from_extension(extension: &str) -> Option<FileType> {
         let lower = extension.to_ascii_lowercase();
-        FileType::ALL.into_iter().find(|t| t.extensions().contains(&lower.as_str()))
+        FileType::ALL
+            .into_iter()
+            .find(|t| t.extensions().contains(&lower.as_str()))
     }
 
     /// A stable snake_case code (`"pdf"`, `"jpeg"`, …), the same as the serde form.
@@ -106,13 +110,19 @@ impl FileType {
 
     /// Whether the type is a ZIP container (and so checked against archive bombs).
     pub fn is_zip_based(self) -> bool {
-        matches!(self, FileType::Docx | FileType::Xlsx | FileType::Odt | FileType::Ods)
+        matches!(
+            self,
+            FileType::Docx | FileType::Xlsx | FileType::Odt | FileType::Ods
+        )
     }
 
     /// Whether the type is a raster image (and so checked against decompression bombs by its
     /// declared pixel count).
     pub fn is_image(self) -> bool {
-        matches!(self, FileType::Jpeg | FileType::Png | FileType::Webp | FileType::Tiff)
+        matches!(
+            self,
+            FileType::Jpeg | FileType::Png | FileType::Webp | FileType::Tiff
+        )
     }
 }
 
@@ -178,7 +188,10 @@ pub fn describe_unrecognised(bytes: &[u8]) -> &'static str {
     if bytes.len() >= 12 && starts_with_at(bytes, 4, b"ftyp") {
         return "iso_media_heic_or_video";
     }
-    if let Some((_, label)) = SIGNATURES.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+    if let Some((_, label)) = SIGNATURES
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+    {
         return label;
     }
     describe_text(bytes)
@@ -189,7 +202,10 @@ pub fn describe_unrecognised(bytes: &[u8]) -> &'static str {
 fn describe_text(bytes: &[u8]) -> &'static str {
     let head = bytes.get(..1024).unwrap_or(bytes);
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
     let text: Vec<u8> = head.get(start..).unwrap_or_default().to_ascii_lowercase();
     let has = |needle: &[u8]| text.windows(needle.len()).any(|w| w == needle);
     if text.starts_with(b"<svg") || (text.starts_with(b"<") && has(b"<svg")) {
@@ -203,10 +219,10 @@ fn describe_text(bytes: &[u8]) -> &'static str {
         || (text.starts_with(b"<") && (has(b"<script") || has(b"<html")))
     {
         "html"
-    } else if text.starts_with(b"<?xml") || text.starts_with(b"<") {
-        "xml"
-    } else if text.starts_with(b"@echo") || text.starts_with(b"<?php") {
+    } else if text.starts_with(b"<?php") || text.starts_with(b"@echo") {
         "script"
+    } else if text.starts_with(b"<") {
+        "xml"
     } else {
         "unknown"
     }

@@ -30,7 +30,12 @@
 //! content, they need reference counting), and the scanning of compressed PDF object streams for
 //! scripts (see [`check`]'s PDF notes in `structure`).
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod bytes;
 mod check;

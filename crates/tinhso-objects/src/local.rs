@@ -63,9 +63,16 @@ impl LocalDiskStore {
         if bytes.len() as u64 != checked.size() || ContentHash::of(bytes) != hash {
             return Err(ObjectError::ContentMismatch);
         }
-        let reference = ObjectRef { sha256: hash, size: checked.size(), file_type: checked.file_type() };
+        let reference = ObjectRef {
+            sha256: hash,
+            size: checked.size(),
+            file_type: checked.file_type(),
+        };
         let path = self.path_of(&hash);
-        let folder = path.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
+        let folder = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
         if let Some(parent) = folder.parent() {
             create_dir_durably(parent)?;
         }
@@ -161,9 +168,11 @@ fn read_verified(path: &Path, hash: &ContentHash) -> Result<Option<Vec<u8>>, Obj
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ObjectError> + Send + 'static,
 ) -> Result<T, ObjectError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| ObjectError::Unavailable(std::io::Error::other(format!("object store task failed: {e}"))))?
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        ObjectError::Unavailable(std::io::Error::other(format!(
+            "object store task failed: {e}"
+        )))
+    })?
 }
 
 #[async_trait]

@@ -15,8 +15,9 @@ pub const FALLBACK_STEM: &str = "tep-dinh-kem";
 
 /// Windows device names, refused as a stem whatever the extension (`CON.pdf` opens the console).
 const RESERVED_STEMS: &[&str] = &[
-    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
-    "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9", "conin$", "conout$",
+    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
+    "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    "conin$", "conout$",
 ];
 
 /// Invisible formatting characters that can disguise a name: bidirectional overrides (the
@@ -37,7 +38,17 @@ fn is_invisible_format(c: char) -> bool {
 fn is_reserved(c: char) -> bool {
     matches!(
         c,
-        '<' | '>' | ':' | '"' | '|' | '?' | '*' | '\u{2215}' | '\u{2044}' | '\u{29F8}' | '\u{FF0F}' | '\u{FF3C}'
+        '<' | '>'
+            | ':'
+            | '"'
+            | '|'
+            | '?'
+            | '*'
+            | '\u{2215}'
+            | '\u{2044}'
+            | '\u{29F8}'
+            | '\u{FF0F}'
+            | '\u{FF3C}'
     )
 }
 
@@ -65,7 +76,10 @@ pub fn sanitize_file_name(declared: &str) -> String {
 /// The sanitized stem and extension (lower-cased ASCII alphanumerics, at most ten), before the
 /// length limit and the fallback.
 pub(crate) fn sanitized_parts(declared: &str) -> (String, Option<String>) {
-    let component = declared.rsplit(['/', '\\']).find(|part| !part.trim().is_empty()).unwrap_or_default();
+    let component = declared
+        .rsplit(['/', '\\'])
+        .find(|part| !part.trim().is_empty())
+        .unwrap_or_default();
     let mut cleaned = String::with_capacity(component.len());
     let mut last_was_space = false;
     for c in component.nfc() {
@@ -95,12 +109,20 @@ pub(crate) fn sanitized_parts(declared: &str) -> (String, Option<String>) {
                 && ext.chars().count() <= MAX_EXTENSION_CHARS
                 && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
         {
-            (stem.trim_end_matches([' ', '.']), Some(ext.to_ascii_lowercase()))
+            (
+                stem.trim_end_matches([' ', '.']),
+                Some(ext.to_ascii_lowercase()),
+            )
         }
         _ => (trimmed, None),
     };
     let mut stem = stem.to_string();
-    let first_part = stem.split('.').next().unwrap_or_default().trim().to_lowercase();
+    let first_part = stem
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
     if RESERVED_STEMS.contains(&first_part.as_str()) {
         stem.insert(0, '_');
     }
@@ -139,7 +161,10 @@ mod tests {
     fn keeps_vietnamese_and_normalises_to_nfc() {
         let decomposed = "Gia\u{0301}y khai sinh.pdf"; // "Giáy" typed decomposed
         assert_eq!(sanitize_file_name(decomposed), "Giáy khai sinh.pdf");
-        assert_eq!(sanitize_file_name("Đơn đề nghị cấp GCN QSDĐ.PDF"), "Đơn đề nghị cấp GCN QSDĐ.pdf");
+        assert_eq!(
+            sanitize_file_name("Đơn đề nghị cấp GCN QSDĐ.PDF"),
+            "Đơn đề nghị cấp GCN QSDĐ.pdf"
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ pub struct ArchiveLimits {
 
 impl Default for ArchiveLimits {
     fn default() -> Self {
-        ArchiveLimits { max_entries: 1_000, max_uncompressed_bytes: 100 * 1024 * 1024 }
+        ArchiveLimits {
+            max_entries: 1_000,
+            max_uncompressed_bytes: 100 * 1024 * 1024,
+        }
     }
 }
 
@@ -79,7 +82,9 @@ fn find_end_record(bytes: &[u8]) -> Option<usize> {
     let earliest = last.saturating_sub(MAX_COMMENT);
     (earliest..=last).rev().find(|&pos| {
         u32_le(bytes, pos) == Some(EOCD_SIGNATURE)
-            && u16_le(bytes, pos + 20).map(usize::from).and_then(|c| pos.checked_add(EOCD_LEN + c))
+            && u16_le(bytes, pos + 20)
+                .map(usize::from)
+                .and_then(|c| pos.checked_add(EOCD_LEN + c))
                 == Some(bytes.len())
     })
 }
@@ -88,8 +93,10 @@ fn find_end_record(bytes: &[u8]) -> Option<usize> {
 /// file's; with `max_entries`, a directory announcing more entries is refused before any is read.
 fn read_directory(bytes: &[u8], max_entries: Option<u32>) -> Result<Directory, UploadError> {
     let end = find_end_record(bytes).ok_or_else(|| damaged("zip_end_record_missing"))?;
-    let field16 = |off: usize| u16_le(bytes, end + off).ok_or_else(|| damaged("zip_end_record_short"));
-    let field32 = |off: usize| u32_le(bytes, end + off).ok_or_else(|| damaged("zip_end_record_short"));
+    let field16 =
+        |off: usize| u16_le(bytes, end + off).ok_or_else(|| damaged("zip_end_record_short"));
+    let field32 =
+        |off: usize| u32_le(bytes, end + off).ok_or_else(|| damaged("zip_end_record_short"));
     let (disk, directory_disk) = (field16(4)?, field16(6)?);
     let (count_here, count) = (field16(8)?, field16(10)?);
     let (size, start) = (field32(12)?, field32(16)?);
@@ -237,7 +244,9 @@ fn active_entry(name: &str) -> Option<&'static str> {
 /// Active content declared in a captured XML part (`[Content_Types].xml`, `*.rels`).
 fn active_xml(name: &str, text: &str) -> Option<&'static str> {
     let lower = text.to_ascii_lowercase();
-    if name == "[Content_Types].xml" && (lower.contains("macroenabled") || lower.contains("vbaproject")) {
+    if name == "[Content_Types].xml"
+        && (lower.contains("macroenabled") || lower.contains("vbaproject"))
+    {
         return Some("macro");
     }
     if name.ends_with(".rels") {
@@ -245,7 +254,8 @@ fn active_xml(name: &str, text: &str) -> Option<&'static str> {
         // opened (the technique of CVE-2022-30190). External hyperlinks are harmless and kept.
         for relationship in lower.split("<relationship").skip(1) {
             let element = relationship.split('>').next().unwrap_or_default();
-            let external = element.contains("targetmode=\"external\"") || element.contains("targetmode='external'");
+            let external = element.contains("targetmode=\"external\"")
+                || element.contains("targetmode='external'");
             let fetched = ["/oleobject", "/attachedtemplate", "/frame", "/subdocument"]
                 .iter()
                 .any(|kind| element.contains(kind));
@@ -305,7 +315,9 @@ fn inflate(data: &[u8], method: u16, declared: u64, mut sink: impl FnMut(&[u8]))
         sink(chunk);
         match status {
             Status::StreamEnd => break,
-            Status::Ok | Status::BufError if consumed == 0 && written == 0 => return Inflated::Damaged,
+            Status::Ok | Status::BufError if consumed == 0 && written == 0 => {
+                return Inflated::Damaged
+            }
             Status::Ok | Status::BufError => {}
         }
     }
@@ -356,7 +368,10 @@ pub(crate) fn verify(
         ranges.push((header, start, end));
     }
     // Entries must not share bytes: overlapping entries let a few kilobytes stand for gigabytes.
-    let mut sorted: Vec<(usize, usize)> = ranges.iter().map(|&(header, _, end)| (header, end)).collect();
+    let mut sorted: Vec<(usize, usize)> = ranges
+        .iter()
+        .map(|&(header, _, end)| (header, end))
+        .collect();
     sorted.sort_unstable();
     for pair in sorted.windows(2) {
         if let [(_, end), (next, _)] = pair {
@@ -372,7 +387,9 @@ pub(crate) fn verify(
     // Budget left for archives embedded in entries (their declared contents count too).
     let mut budget = limits.max_uncompressed_bytes - declared_total;
     for (entry, &(_, start, end)) in entries.iter().zip(&ranges) {
-        let data = bytes.get(start..end).ok_or_else(|| damaged("zip_entry_out_of_range"))?;
+        let data = bytes
+            .get(start..end)
+            .ok_or_else(|| damaged("zip_entry_out_of_range"))?;
         let capture = reject_active_content
             && (entry.name == "[Content_Types].xml" || entry.name.ends_with(".rels"))
             && entry.uncompressed_size <= CAPTURE_LIMIT;
@@ -406,9 +423,15 @@ pub(crate) fn verify(
         if nested {
             // An embedded workbook or document: its own declared contents count against what is
             // left of the budget (one level is read; deeper levels are within those contents).
-            let inner = read_directory(&kept, Some(limits.max_entries)).map_err(|_| bomb("nested_archive"))?;
-            let inner_total = inner.entries.iter().fold(0u64, |sum, e| sum.saturating_add(e.uncompressed_size));
-            budget = budget.checked_sub(inner_total).ok_or_else(|| bomb("nested_archive"))?;
+            let inner = read_directory(&kept, Some(limits.max_entries))
+                .map_err(|_| bomb("nested_archive"))?;
+            let inner_total = inner
+                .entries
+                .iter()
+                .fold(0u64, |sum, e| sum.saturating_add(e.uncompressed_size));
+            budget = budget
+                .checked_sub(inner_total)
+                .ok_or_else(|| bomb("nested_archive"))?;
         }
     }
     Ok(())

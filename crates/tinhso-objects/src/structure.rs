@@ -20,7 +20,11 @@ fn check_pixels(width: u64, height: u64, max_pixels: u64) -> Result<(), UploadEr
         return Err(damaged("image_without_pixels"));
     }
     if width.saturating_mul(height) > max_pixels {
-        return Err(UploadError::ImageTooLarge { width, height, max_pixels });
+        return Err(UploadError::ImageTooLarge {
+            width,
+            height,
+            max_pixels,
+        });
     }
     Ok(())
 }
@@ -128,7 +132,8 @@ pub(crate) fn check_png(bytes: &[u8], max_pixels: u64) -> Result<(), UploadError
         let length = length as usize;
         let kind = slice(bytes, pos + 4, 4).ok_or_else(|| damaged("png_incomplete"))?;
         let body = slice(bytes, pos + 4, 4 + length).ok_or_else(|| damaged("png_incomplete"))?;
-        let stored_crc = u32_be(bytes, pos + 8 + length).ok_or_else(|| damaged("png_incomplete"))?;
+        let stored_crc =
+            u32_be(bytes, pos + 8 + length).ok_or_else(|| damaged("png_incomplete"))?;
         let mut crc = Crc::new();
         crc.update(body);
         if crc.sum() != stored_crc {
@@ -168,7 +173,11 @@ pub(crate) fn check_jpeg(bytes: &[u8], max_pixels: u64) -> Result<(), UploadErro
         pos += 1;
         match marker {
             0xD9 => {
-                return if frame_seen && scan_seen { Ok(()) } else { Err(damaged("jpeg_without_image")) };
+                return if frame_seen && scan_seen {
+                    Ok(())
+                } else {
+                    Err(damaged("jpeg_without_image"))
+                };
             }
             0x01 | 0xD0..=0xD7 => continue,
             0xD8 | 0x00 => return Err(damaged("jpeg_marker_invalid")),
@@ -187,7 +196,11 @@ pub(crate) fn check_jpeg(bytes: &[u8], max_pixels: u64) -> Result<(), UploadErro
             let height = u16_be(bytes, pos + 3).ok_or_else(|| damaged("jpeg_incomplete"))?;
             let width = u16_be(bytes, pos + 5).ok_or_else(|| damaged("jpeg_incomplete"))?;
             // A zero height is legal (given later by DNL); the width bounds it at 65,535 rows.
-            let rows = if height == 0 { 0xFFFF } else { u64::from(height) };
+            let rows = if height == 0 {
+                0xFFFF
+            } else {
+                u64::from(height)
+            };
             check_pixels(u64::from(width), rows, max_pixels)?;
             frame_seen = true;
         }
@@ -228,7 +241,11 @@ pub(crate) fn check_webp(bytes: &[u8], max_pixels: u64) -> Result<(), UploadErro
         b"VP8X" => {
             let w = slice(bytes, 24, 3).ok_or_else(|| damaged("webp_incomplete"))?;
             let h = slice(bytes, 27, 3).ok_or_else(|| damaged("webp_incomplete"))?;
-            let le24 = |b: &[u8]| b.iter().rev().fold(0u64, |acc, &x| (acc << 8) | u64::from(x));
+            let le24 = |b: &[u8]| {
+                b.iter()
+                    .rev()
+                    .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+            };
             (le24(w) + 1, le24(h) + 1)
         }
         b"VP8L" => {
@@ -236,7 +253,10 @@ pub(crate) fn check_webp(bytes: &[u8], max_pixels: u64) -> Result<(), UploadErro
                 return Err(damaged("webp_header_invalid"));
             }
             let bits = u32_le(bytes, 21).ok_or_else(|| damaged("webp_incomplete"))?;
-            (u64::from(bits & 0x3FFF) + 1, u64::from((bits >> 14) & 0x3FFF) + 1)
+            (
+                u64::from(bits & 0x3FFF) + 1,
+                u64::from((bits >> 14) & 0x3FFF) + 1,
+            )
         }
         b"VP8 " => {
             if slice(bytes, 23, 3) != Some(&[0x9D, 0x01, 0x2A]) {
@@ -255,8 +275,20 @@ pub(crate) fn check_webp(bytes: &[u8], max_pixels: u64) -> Result<(), UploadErro
 /// lying inside the file (a truncated upload points past its end).
 pub(crate) fn check_tiff(bytes: &[u8], max_pixels: u64) -> Result<(), UploadError> {
     let little = bytes.starts_with(b"II");
-    let r16 = |at: usize| if little { u16_le(bytes, at) } else { u16_be(bytes, at) };
-    let r32 = |at: usize| if little { u32_le(bytes, at) } else { u32_be(bytes, at) };
+    let r16 = |at: usize| {
+        if little {
+            u16_le(bytes, at)
+        } else {
+            u16_be(bytes, at)
+        }
+    };
+    let r32 = |at: usize| {
+        if little {
+            u32_le(bytes, at)
+        } else {
+            u32_be(bytes, at)
+        }
+    };
     let short = || damaged("tiff_incomplete");
     let ifd = usize::try_from(r32(4).ok_or_else(short)?).map_err(|_| short())?;
     let count = usize::from(r16(ifd).ok_or_else(short)?);
@@ -288,11 +320,19 @@ pub(crate) fn check_tiff(bytes: &[u8], max_pixels: u64) -> Result<(), UploadErro
         if n == 0 || n > bytes.len() / size {
             return Err(damaged("tiff_tag_invalid"));
         }
-        let start = if n * size <= 4 { at } else { usize::try_from(r32(at).ok_or_else(short)?).map_err(|_| short())? };
+        let start = if n * size <= 4 {
+            at
+        } else {
+            usize::try_from(r32(at).ok_or_else(short)?).map_err(|_| short())?
+        };
         (0..n)
             .map(|i| {
                 let p = start + i * size;
-                let v = if size == 2 { r16(p).map(u64::from) } else { r32(p).map(u64::from) };
+                let v = if size == 2 {
+                    r16(p).map(u64::from)
+                } else {
+                    r32(p).map(u64::from)
+                };
                 v.ok_or_else(short)
             })
             .collect()
@@ -306,7 +346,11 @@ pub(crate) fn check_tiff(bytes: &[u8], max_pixels: u64) -> Result<(), UploadErro
         return Err(damaged("tiff_strips_inconsistent"));
     }
     let len = bytes.len() as u64;
-    if offsets.iter().zip(&lengths).any(|(o, l)| o.saturating_add(*l) > len) {
+    if offsets
+        .iter()
+        .zip(&lengths)
+        .any(|(o, l)| o.saturating_add(*l) > len)
+    {
         return Err(damaged("tiff_incomplete"));
     }
     Ok(())
