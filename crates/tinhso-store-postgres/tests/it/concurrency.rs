@@ -104,3 +104,36 @@ async fn ten_thousand_units_in_batches() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_versions_cannot_be_rewritten() {
+    with_database("immutable_versions", |db| async move {
+        let store = db.store().await;
+        let p = sample_procedure("1.001193", "Đăng ký khai sinh");
+        let at: jiff::Timestamp = "2026-11-21T10:00:00Z".parse().expect("timestamp");
+        store
+            .record_procedures(std::slice::from_ref(&p), at, &|_| {})
+            .await
+            .expect("record");
+
+        // Behind the store's back, with a plain pool.
+        let raw = sqlx::PgPool::connect_with(db.options.clone())
+            .await
+            .expect("raw pool");
+        let err = sqlx::query("UPDATE procedure_versions SET name = 'sửa lén'")
+            .execute(&raw)
+            .await
+            .expect_err("versions are immutable");
+        assert!(err.to_string().contains("immutable"), "{err}");
+        raw.close().await;
+
+        let got = store
+            .procedure(&p.code)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(got.procedure, p);
+        store.close().await;
+    })
+    .await;
+}

@@ -61,6 +61,44 @@ async fn data_survives_close_and_reopen() {
 }
 
 #[tokio::test]
+async fn schema_guards_what_the_api_promises() {
+    use sqlx::Connection;
+    let dir = TempDir::new("guards");
+    let url = dir.url();
+    let store = SqliteStore::open(&url).await.expect("open");
+    let p = sample_procedure("1.001193", "Đăng ký khai sinh");
+    let at: jiff::Timestamp = "2026-11-21T10:00:00Z".parse().expect("timestamp");
+    store
+        .record_procedures(std::slice::from_ref(&p), at, &|_| {})
+        .await
+        .expect("record");
+
+    // Behind the store's back, with a plain connection.
+    let mut raw = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("raw connection");
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut raw)
+        .await
+        .expect("pragma");
+    assert_eq!(mode, "wal");
+    let err = sqlx::query("UPDATE procedure_versions SET name = 'sửa lén'")
+        .execute(&mut raw)
+        .await
+        .expect_err("versions are immutable");
+    assert!(err.to_string().contains("immutable"), "{err}");
+    raw.close().await.expect("close raw");
+
+    let got = store
+        .procedure(&p.code)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(got.procedure, p);
+    store.close().await;
+}
+
+#[tokio::test]
 async fn relative_url_with_mode_rwc_creates_the_file() {
     let dir = TempDir::new("relative");
     std::fs::create_dir_all(&dir.0).expect("temp dir");
