@@ -122,7 +122,7 @@ pub(crate) fn heading(
     flow.hline(
         centre - motto_width / 2.0,
         centre + motto_width / 2.0,
-        y + motto_size + 3.0,
+        y + motto_size + 4.5,
         0.6,
     );
     y += lh + 8.0;
@@ -182,7 +182,7 @@ pub(crate) fn heading(
 /// "Mã hồ sơ: …", centred under the title.
 fn code_line(flow: &mut Flow<'_>, code: &str) {
     flow.paragraph(
-        &[regular("Mã hồ sơ:"), bold(code)],
+        &[regular("Mã hồ sơ: "), bold(code)],
         BODY + 0.5,
         0.0,
         0.0,
@@ -199,14 +199,14 @@ fn applicant_fields(flow: &mut Flow<'_>, dossier: &DossierSummary) {
     }
     let mut contact = Vec::new();
     if let Some(phone) = dossier.phone.as_deref().filter(|p| !p.is_empty()) {
-        contact.push(regular("Số điện thoại:"));
+        contact.push(regular("Số điện thoại: "));
         contact.push(bold(phone));
     }
     if let Some(email) = dossier.email.as_deref().filter(|e| !e.is_empty()) {
         if !contact.is_empty() {
-            contact.push(regular("–"));
+            contact.push(regular(" – "));
         }
-        contact.push(regular("Thư điện tử:"));
+        contact.push(regular("Thư điện tử: "));
         contact.push(bold(email));
     }
     if !contact.is_empty() {
@@ -251,7 +251,7 @@ fn status_hint(flow: &mut Flow<'_>, status_url: &str) {
     flow.gap(2.0);
     flow.paragraph(
         &[
-            regular("Tra cứu tình trạng hồ sơ bằng mã hồ sơ hoặc quét mã QR trên phiếu này, tại địa chỉ:"),
+            regular("Tra cứu tình trạng hồ sơ bằng mã hồ sơ hoặc quét mã QR trên phiếu này, tại địa chỉ: "),
             regular(status_url),
         ],
         BODY - 1.0,
@@ -315,7 +315,7 @@ pub(crate) fn receipt(flow: &mut Flow<'_>, form: &Receipt, status_url: &str) {
     flow.gap(4.0);
     flow.paragraph(
         &[
-            regular("2. Số lượng hồ sơ:"),
+            regular("2. Số lượng hồ sơ: "),
             bold(format!("{} bộ", form.sets)),
         ],
         BODY,
@@ -325,7 +325,7 @@ pub(crate) fn receipt(flow: &mut Flow<'_>, form: &Receipt, status_url: &str) {
     );
     flow.paragraph(
         &[
-            regular("3. Thời hạn giải quyết theo quy định:"),
+            regular("3. Thời hạn giải quyết theo quy định: "),
             bold(&form.processing_time),
         ],
         BODY,
@@ -335,7 +335,7 @@ pub(crate) fn receipt(flow: &mut Flow<'_>, form: &Receipt, status_url: &str) {
     );
     flow.paragraph(
         &[
-            regular("4. Thời điểm tiếp nhận hồ sơ:"),
+            regular("4. Thời điểm tiếp nhận hồ sơ: "),
             bold(vn::datetime_long(d.received_at)),
         ],
         BODY,
@@ -345,7 +345,7 @@ pub(crate) fn receipt(flow: &mut Flow<'_>, form: &Receipt, status_url: &str) {
     );
     flow.paragraph(
         &[
-            regular("5. Thời điểm hẹn trả kết quả:"),
+            regular("5. Thời điểm hẹn trả kết quả: "),
             bold(vn::datetime_long(d.due_at)),
         ],
         BODY,
@@ -355,7 +355,7 @@ pub(crate) fn receipt(flow: &mut Flow<'_>, form: &Receipt, status_url: &str) {
     );
     flow.paragraph(
         &[
-            regular("6. Hình thức nhận kết quả:"),
+            regular("6. Hình thức nhận kết quả: "),
             bold(&form.result_delivery),
         ],
         BODY,
@@ -446,16 +446,16 @@ pub(crate) fn supplement(flow: &mut Flow<'_>, form: &SupplementRequest, status_u
         BODY,
     );
     let mut help = vec![regular(
-        "Trong quá trình bổ sung, hoàn thiện hồ sơ, nếu có vướng mắc xin liên hệ",
+        "Trong quá trình bổ sung, hoàn thiện hồ sơ, nếu có vướng mắc xin liên hệ ",
     )];
     help.push(bold(&form.instructing_officer));
     match form.contact_phone.as_deref().filter(|p| !p.is_empty()) {
         Some(phone) => {
-            help.push(regular("qua số điện thoại"));
+            help.push(regular(" qua số điện thoại "));
             help.push(bold(phone));
-            help.push(regular("để được hướng dẫn."));
+            help.push(regular(" để được hướng dẫn."));
         }
-        None => help.push(regular("để được hướng dẫn.")),
+        None => help.push(regular(" để được hướng dẫn.")),
     }
     flow.paragraph(&help, BODY, 0.0, 0.0, Align::Left);
     status_hint(flow, status_url);
@@ -511,7 +511,7 @@ pub(crate) fn refusal(flow: &mut Flow<'_>, form: &Refusal, status_url: &str) {
 pub(crate) fn apology(flow: &mut Flow<'_>, form: &Apology, status_url: &str) {
     let d = &form.dossier;
     flow.paragraph(
-        &[regular("Về việc chậm trả kết quả hồ sơ"), bold(&d.code)],
+        &[regular("Về việc chậm trả kết quả hồ sơ "), bold(&d.code)],
         BODY,
         0.0,
         0.0,
@@ -519,7 +519,7 @@ pub(crate) fn apology(flow: &mut Flow<'_>, form: &Apology, status_url: &str) {
     );
     flow.gap(6.0);
     flow.paragraph(
-        &[regular("Kính gửi:"), bold(&d.applicant_name)],
+        &[regular("Kính gửi: "), bold(&d.applicant_name)],
         BODY + 0.5,
         0.0,
         0.0,
@@ -530,14 +530,14 @@ pub(crate) fn apology(flow: &mut Flow<'_>, form: &Apology, status_url: &str) {
     flow.paragraph(
         &[
             regular(format!(
-                "Vào lúc {}, {} đã tiếp nhận hồ sơ của Ông/Bà/Tổ chức đề nghị giải quyết thủ tục",
+                "Vào lúc {}, {} đã tiếp nhận hồ sơ của Ông/Bà/Tổ chức đề nghị giải quyết thủ tục ",
                 vn::datetime_long(d.received_at),
                 form.header.agency_name
             )),
             bold(procedure_text(d)),
-            regular(", mã hồ sơ"),
+            regular(", mã hồ sơ "),
             bold(&d.code),
-            regular(". Thời điểm hẹn trả kết quả là"),
+            regular(". Thời điểm hẹn trả kết quả là "),
             bold(vn::datetime_long(form.previous_due_at)),
             regular("."),
         ],
@@ -560,7 +560,7 @@ pub(crate) fn apology(flow: &mut Flow<'_>, form: &Apology, status_url: &str) {
         &[
             regular(format!(
                 "{} thành thật xin lỗi Ông/Bà/Tổ chức về sự chậm trễ này và xin gia hạn thời \
-                 hạn giải quyết, hẹn trả kết quả vào",
+                 hạn giải quyết, hẹn trả kết quả vào ",
                 form.header.agency_name
             )),
             bold(vn::datetime_long(form.new_due_at)),
@@ -589,7 +589,7 @@ pub(crate) fn stop(flow: &mut Flow<'_>, form: &StopNotice, status_url: &str) {
     let d = &form.dossier;
     code_line(flow, &d.code);
     flow.paragraph(
-        &[regular("Kính gửi:"), bold(&d.applicant_name)],
+        &[regular("Kính gửi: "), bold(&d.applicant_name)],
         BODY + 0.5,
         0.0,
         0.0,
@@ -600,12 +600,12 @@ pub(crate) fn stop(flow: &mut Flow<'_>, form: &StopNotice, status_url: &str) {
     flow.paragraph(
         &[
             regular(format!(
-                "Vào lúc {}, {} đã tiếp nhận hồ sơ của Ông/Bà/Tổ chức đề nghị giải quyết thủ tục",
+                "Vào lúc {}, {} đã tiếp nhận hồ sơ của Ông/Bà/Tổ chức đề nghị giải quyết thủ tục ",
                 vn::datetime_long(d.received_at),
                 form.header.agency_name
             )),
             bold(procedure_text(d)),
-            regular(", mã hồ sơ"),
+            regular(", mã hồ sơ "),
             bold(&d.code),
             regular("."),
         ],
@@ -626,7 +626,7 @@ pub(crate) fn stop(flow: &mut Flow<'_>, form: &StopNotice, status_url: &str) {
     dashed_list(flow, &form.reasons);
     if let Some(basis) = form.legal_basis.as_deref().filter(|b| !b.is_empty()) {
         flow.paragraph(
-            &[regular("Căn cứ:"), regular(basis)],
+            &[regular(format!("Căn cứ: {}.", basis.trim_end_matches('.')))],
             BODY,
             indent,
             0.0,
@@ -708,9 +708,9 @@ pub(crate) fn control_slip(flow: &mut Flow<'_>, form: &ControlSlip, status_url: 
     }
     flow.paragraph(
         &[
-            regular("Tiếp nhận lúc"),
+            regular("Tiếp nhận lúc "),
             bold(vn::datetime_long(d.received_at)),
-            regular("– hẹn trả lúc"),
+            regular(" – hẹn trả lúc "),
             bold(vn::datetime_long(d.due_at)),
         ],
         BODY,
@@ -720,7 +720,7 @@ pub(crate) fn control_slip(flow: &mut Flow<'_>, form: &ControlSlip, status_url: 
     );
     flow.gap(6.0);
     let columns = [
-        col("STT", 0.75, Align::Center),
+        col("STT", 0.95, Align::Center),
         col("Bước xử lý", 2.5, Align::Left),
         col("Bộ phận, người thực hiện", 2.8, Align::Left),
         col("Nhận lúc", 1.75, Align::Center),
@@ -728,7 +728,7 @@ pub(crate) fn control_slip(flow: &mut Flow<'_>, form: &ControlSlip, status_url: 
         col("Thời hạn", 1.6, Align::Center),
         col("Thời gian thực hiện", 1.9, Align::Center),
         col("Kết quả", 1.75, Align::Center),
-        col("Ghi chú", 1.4, Align::Left),
+        col("Ghi chú", 1.2, Align::Left),
     ];
     let rows: Vec<Vec<String>> = form
         .steps

@@ -239,21 +239,15 @@ impl<'f> Flow<'f> {
 
     /// Lines of a wrapped text block of one weight, inside `width`.
     pub(crate) fn wrap(&self, text: &str, weight: Weight, size: f32, width: f32) -> Vec<String> {
-        let lines = wrap_spans(
-            self.fonts,
-            &[Span {
-                text: text.to_owned(),
-                weight,
-            }],
-            size,
-            width,
-            width,
-        );
-        lines
+        let span = Span {
+            text: text.to_owned(),
+            weight,
+        };
+        wrap_spans(self.fonts, &[span], size, width, width)
             .into_iter()
             .map(|line| {
-                line.into_iter()
-                    .map(|(word, _)| word)
+                line.iter()
+                    .map(|word| word.iter().map(|(t, _)| t.as_str()).collect::<String>())
                     .collect::<Vec<_>>()
                     .join(" ")
             })
@@ -288,7 +282,7 @@ impl<'f> Flow<'f> {
         self.paragraph(&[regular(text)], size, 0.0, 0.0, Align::Left);
     }
 
-    /// "label value" where the value is bold, wrapped, continuation lines indented.
+    /// "label value" where the value is bold, wrapped.
     pub(crate) fn field(&mut self, label: &str, value: &str, size: f32) {
         let spans = [regular(format!("{label} ")), bold(value)];
         self.paragraph(&spans, size, 0.0, 0.0, Align::Left);
@@ -296,38 +290,51 @@ impl<'f> Flow<'f> {
 
     fn draw_words(
         &mut self,
-        words: &[(String, Weight)],
+        words: &[Word],
         x0: f32,
         x1: f32,
         baseline: f32,
         size: f32,
         align: Align,
     ) {
-        // Merge neighbouring words of one weight into runs, so extracted text keeps its spaces.
+        // Merge the line into runs of one weight (spaces included), so that extracted text
+        // keeps its spaces and each run is one text operation.
         let mut runs: Vec<(String, Weight)> = Vec::new();
-        for (word, weight) in words {
-            match runs.last_mut() {
-                Some((text, w)) if w == weight => {
-                    text.push(' ');
-                    text.push_str(word);
+        for (i, word) in words.iter().enumerate() {
+            for (j, (text, weight)) in word.iter().enumerate() {
+                let space = i > 0 && j == 0;
+                match runs.last_mut() {
+                    Some((run, w)) if w == weight => {
+                        if space {
+                            run.push(' ');
+                        }
+                        run.push_str(text);
+                    }
+                    _ => {
+                        if space {
+                            if let Some((run, _)) = runs.last_mut() {
+                                run.push(' ');
+                            }
+                        }
+                        runs.push((text.clone(), *weight));
+                    }
                 }
-                _ => runs.push((word.clone(), *weight)),
             }
         }
         let widths: Vec<f32> = runs
             .iter()
             .map(|(t, w)| self.fonts.width(t, *w, size))
             .collect();
-        let space = self.fonts.width(" ", Weight::Regular, size);
-        let total = widths.iter().sum::<f32>() + space * runs.len().saturating_sub(1) as f32;
+        let total = widths.iter().sum::<f32>();
         let mut x = match align {
             Align::Left => x0,
             Align::Center => x0 + ((x1 - x0) - total) / 2.0,
             Align::Right => x1 - total,
         };
         for ((text, weight), w) in runs.into_iter().zip(widths) {
+            // A run's trailing space only moves the pen; drawing it is harmless.
             self.text(x, baseline, &text, weight, size);
-            x += w + space;
+            x += w;
         }
     }
 
@@ -483,39 +490,72 @@ impl<'f> Flow<'f> {
     }
 }
 
-/// Greedy word wrap across spans of different weights. A word wider than a whole line is
-/// cut between characters.
+/// A word: the fragments between two spaces, each in its weight ("(mã" regular + "1.001193)"
+/// bold + "," regular can be one word).
+type Word = Vec<(String, Weight)>;
+
+/// Greedy word wrap of inline spans: the spans join exactly as written (put the spaces in
+/// the text), words break only at whitespace, and a word wider than a whole line is cut.
 fn wrap_spans(
     fonts: &Fonts,
     spans: &[Span],
     size: f32,
     first_width: f32,
     width: f32,
-) -> Vec<Vec<(String, Weight)>> {
-    let mut lines: Vec<Vec<(String, Weight)>> = Vec::new();
-    let mut line: Vec<(String, Weight)> = Vec::new();
-    let mut used = 0.0f32;
-    let space = fonts.width(" ", Weight::Regular, size);
-    let avail = |lines: &Vec<Vec<(String, Weight)>>| {
-        if lines.is_empty() {
-            first_width
-        } else {
-            width
-        }
-    };
+) -> Vec<Vec<Word>> {
+    // Words across span boundaries.
+    let mut words: Vec<Word> = Vec::new();
+    let mut glue = false;
     for span in spans {
-        for raw in span.text.split_whitespace() {
-            for word in split_long_word(fonts, raw, span.weight, size, width) {
-                let w = fonts.width(&word, span.weight, size);
-                let needed = if line.is_empty() { w } else { used + space + w };
-                if !line.is_empty() && needed > avail(&lines) {
-                    lines.push(std::mem::take(&mut line));
-                    used = w;
-                } else {
-                    used = needed;
-                }
-                line.push((word, span.weight));
+        let mut rest = span.text.as_str();
+        while !rest.is_empty() {
+            let trimmed = rest.trim_start();
+            if trimmed.len() != rest.len() {
+                glue = false;
             }
+            rest = trimmed;
+            if rest.is_empty() {
+                break;
+            }
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let piece = &rest[..end];
+            match words.last_mut() {
+                Some(word) if glue => word.push((piece.to_owned(), span.weight)),
+                _ => words.push(vec![(piece.to_owned(), span.weight)]),
+            }
+            glue = true;
+            rest = &rest[end..];
+        }
+    }
+    let word_width = |word: &Word| -> f32 {
+        word.iter()
+            .map(|(t, w)| fonts.width(t, *w, size))
+            .sum::<f32>()
+    };
+    let space = fonts.width(" ", Weight::Regular, size);
+    let mut lines: Vec<Vec<Word>> = Vec::new();
+    let mut line: Vec<Word> = Vec::new();
+    let mut used = 0.0f32;
+    for word in words {
+        // A single-fragment word too wide for any line is cut into pieces.
+        let pieces: Vec<Word> = match word.as_slice() {
+            [(text, weight)] => split_long_word(fonts, text, *weight, size, width)
+                .into_iter()
+                .map(|p| vec![(p, *weight)])
+                .collect(),
+            _ => vec![word],
+        };
+        for piece in pieces {
+            let avail = if lines.is_empty() { first_width } else { width };
+            let w = word_width(&piece);
+            let needed = if line.is_empty() { w } else { used + space + w };
+            if !line.is_empty() && needed > avail {
+                lines.push(std::mem::take(&mut line));
+                used = w;
+            } else {
+                used = needed;
+            }
+            line.push(piece);
         }
     }
     if !line.is_empty() || lines.is_empty() {

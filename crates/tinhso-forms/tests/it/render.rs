@@ -251,3 +251,33 @@ fn decomposed_vietnamese_input_still_renders() {
         assert!(text.contains("Nguy"), "{text}");
     }
 }
+
+#[test]
+fn odd_input_renders_without_panicking() {
+    // Empty lists, empty strings, characters the font lacks, a very long unbroken value.
+    let mut form = fixtures::refusal();
+    if let Form::Refusal03(r) = &mut form {
+        r.reasons.clear();
+        r.dossier.components.clear();
+        r.dossier.applicant_name = "Trần 🙂 李 \u{0} \t".to_owned();
+        r.dossier.applicant_address = "x".repeat(2_000);
+        r.dossier.phone = Some(String::new());
+        r.dossier.email = None;
+        r.header.parent_agency_name.clear();
+        r.header.document_number = None;
+        r.header.place.clear();
+    }
+    let pdf = render(&form, STATUS_URL).expect("renders");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let long = render(&fixtures::control_slip(300), STATUS_URL).expect("renders");
+    assert!(page_count(&long) >= 15, "{} pages", page_count(&long));
+}
+
+#[test]
+fn a_status_url_too_long_for_a_qr_code_is_an_error() {
+    let url = format!("https://example.vn/?{}", "a".repeat(4_000));
+    assert!(matches!(
+        render(&fixtures::receipt(), &url),
+        Err(tinhso_forms::FormError::QrCode(_))
+    ));
+}
