@@ -134,6 +134,11 @@ impl UploadError {
                 "Ảnh {width}×{height} điểm ảnh vượt giới hạn {} triệu điểm ảnh; vui lòng giảm độ phân giải.",
                 max_pixels / 1_000_000
             ),
+            UploadError::ActiveContent { what } if what.starts_with("pdf_") => {
+                "Tệp PDF chứa mã lệnh (JavaScript) hoặc lệnh mở chương trình; vui lòng in lại ra PDF \
+                 (chức năng \"Print to PDF\") hoặc quét lại giấy tờ."
+                    .to_string()
+            }
             other => other.general().0.to_string(),
         }
     }
@@ -152,6 +157,11 @@ impl UploadError {
                 "The {width}×{height} image exceeds the limit of {} million pixels; please lower the resolution.",
                 max_pixels / 1_000_000
             ),
+            UploadError::ActiveContent { what } if what.starts_with("pdf_") => {
+                "The PDF contains scripts (JavaScript) or program-launch actions; please print it again to PDF \
+                 (\"Print to PDF\") or scan the paper again."
+                    .to_string()
+            }
             other => other.general().1.to_string(),
         }
     }

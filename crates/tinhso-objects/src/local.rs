@@ -4,6 +4,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 
@@ -58,6 +59,32 @@ impl LocalDiskStore {
         self.root.join(a).join(b).join(&hex)
     }
 
+    /// Removes temporary files last modified before `cutoff`: what puts interrupted by a crash
+    /// or power cut left behind (never an object: objects are never named with
+    /// [`TEMP_PREFIX`]). Returns how many were removed. Run it at start-up or daily with a
+    /// cutoff well in the past (an hour), so that puts in progress are left alone.
+    pub fn remove_stale_temporary_files(&self, cutoff: SystemTime) -> Result<usize, ObjectError> {
+        let mut removed = 0;
+        for level1 in read_dir_if_exists(&self.root)? {
+            for level2 in read_dir_if_exists(&level1)? {
+                for file in read_dir_if_exists(&level2)? {
+                    let is_temp = file
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(TEMP_PREFIX));
+                    let modified = fs::symlink_metadata(&file).and_then(|m| m.modified());
+                    if is_temp && modified.is_ok_and(|m| m < cutoff) {
+                        match fs::remove_file(&file) {
+                            Ok(()) => removed += 1,
+                            Err(e) if e.kind() == ErrorKind::NotFound => {}
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     fn put_blocking(&self, checked: &CheckedFile, bytes: &[u8]) -> Result<ObjectRef, ObjectError> {
         let hash = checked.sha256();
         if bytes.len() as u64 != checked.size() || ContentHash::of(bytes) != hash {
@@ -106,6 +133,22 @@ impl LocalDiskStore {
         sync_dir(&folder)?;
         Ok(reference)
     }
+}
+
+/// The folders (or files) directly inside `dir`; nothing if `dir` is missing or not a folder.
+fn read_dir_if_exists(dir: &Path) -> Result<Vec<PathBuf>, ObjectError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            return Ok(Vec::new())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        paths.push(entry?.path());
+    }
+    Ok(paths)
 }
 
 /// Creates `dir` if missing, and flushes its parent so the new entry survives a power cut.

@@ -282,6 +282,48 @@ fn image_bombs_are_refused_by_their_declared_size() {
 }
 
 #[test]
+fn declared_dimensions_are_read_exactly() {
+    let all = UploadPolicy {
+        allowed: FileType::ALL.to_vec(),
+        ..policy()
+    };
+    let mut cases: Vec<(Vec<u8>, u64, u64)> = vec![
+        (fixtures::png(7, 5), 7, 5),
+        (fixtures::jpeg(24, 16), 24, 16),
+        (fixtures::tiff(6, 3), 6, 3),
+        (fixtures::webp_vp8x(300, 200), 300, 200),
+    ];
+    cases.extend(
+        fixtures::webp_libwebp()
+            .into_iter()
+            .map(|bytes| (bytes, 3, 2)),
+    );
+    for (bytes, width, height) in cases {
+        let pixels = width * height;
+        let exact = UploadPolicy {
+            max_pixels: pixels,
+            ..all.clone()
+        };
+        assert!(
+            check(&exact, "i", &bytes).is_ok(),
+            "{width}×{height} within {pixels}"
+        );
+        let below = UploadPolicy {
+            max_pixels: pixels - 1,
+            ..all.clone()
+        };
+        assert_eq!(
+            check(&below, "i", &bytes).unwrap_err(),
+            UploadError::ImageTooLarge {
+                width,
+                height,
+                max_pixels: pixels - 1
+            }
+        );
+    }
+}
+
+#[test]
 fn zip_bomb_with_a_huge_declared_size_is_refused_without_inflating() {
     let mut entries = fixtures::docx_entries("x");
     entries.push(Entry {
@@ -495,6 +537,10 @@ fn pdf_javascript_and_launch_actions_are_active_content() {
         code_of(check(&policy(), "js.pdf", &escaped)),
         ("active_content", Some("pdf_javascript"))
     );
+    assert!(check(&policy(), "js.pdf", &escaped)
+        .unwrap_err()
+        .message_vi()
+        .contains("in lại ra PDF"));
     let launch = fixtures::pdf_with("/AA << /O << /S /Launch /F (cmd.exe) >> >>");
     assert_eq!(
         code_of(check(&policy(), "l.pdf", &launch)),

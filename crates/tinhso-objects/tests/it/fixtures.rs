@@ -338,3 +338,18 @@ pub fn odf(kind: &str) -> Vec<u8> {
         deflated("content.xml", content.as_bytes()),
     ])
 }
+
+/// Real WebP files of 3 × 2 pixels written by libwebp: lossless (VP8L), lossy (VP8) and lossy
+/// with alpha (VP8X extended header).
+pub const WEBP_LIBWEBP_3X2: [&str; 3] = [
+    "524946461e000000574542505650384c110000002f0240000007508f2217a5ff8188e87f0000",
+    "52494646340000005745425056503820280000009001009d012a0300020002c04c25a00274ba00039800feed4ddebbc5a51affe7a67f5b7f1ff8c800",
+    "524946465600000057454250565038580a00000010000000020000010000414c504807000000008080808080800056503820280000009001009d012a0300020002c04c25a00274ba00039800feed4ddebbc5a51affe7a67f5b7f1ff8c800",
+];
+
+pub fn webp_libwebp() -> Vec<Vec<u8>> {
+    WEBP_LIBWEBP_3X2
+        .iter()
+        .map(|h| hex::decode(h).unwrap())
+        .collect()
+}

@@ -203,6 +203,30 @@ async fn put_refuses_bytes_other_than_the_checked_ones() {
     assert!(files_under(&dir.0).is_empty(), "nothing written");
 }
 
+#[tokio::test]
+async fn stale_temporary_files_are_removed_and_objects_kept() {
+    let dir = TempDir::new();
+    let store = LocalDiskStore::open(&dir.0).unwrap();
+    let bytes = fixtures::png(3, 3);
+    let checked = check(&UploadPolicy::default(), "a.png", &bytes).unwrap();
+    store.put(&checked, &bytes).await.unwrap();
+    let object = store.path_of(&checked.sha256());
+    let folder = object.parent().unwrap();
+    let leftover = folder.join(format!("{TEMP_PREFIX}{}-999-0", checked.sha256_hex()));
+    std::fs::write(&leftover, &bytes[..10]).unwrap();
+
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    assert_eq!(
+        store.remove_stale_temporary_files(past).unwrap(),
+        0,
+        "a recent one may be a put in progress"
+    );
+    let future = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    assert_eq!(store.remove_stale_temporary_files(future).unwrap(), 1);
+    assert!(!leftover.exists());
+    assert_eq!(store.get(&checked.sha256()).await.unwrap(), Some(bytes));
+}
+
 #[test]
 fn hashes_from_outside_cannot_reach_outside_the_root() {
     for bad in [
