@@ -1,7 +1,9 @@
 //! # tinhso-objects
 //!
 //! Dossier attachments (thành phần hồ sơ: scanned papers, PDFs, phone photos, office
-//! documents): checked before they are kept, then stored by content hash.
+//! documents): checked before they are kept, then stored by content hash. The digitized
+//! components and results of TT 01/2023/TT-VPCP (số hóa hồ sơ, kết quả) are such objects; a
+//! dossier records their [`ObjectRef`] and safe name, never a path.
 //!
 //! ```text
 //! bytes + declared name ──check(policy)──▶ CheckedFile ──ObjectStore::put──▶ ObjectRef

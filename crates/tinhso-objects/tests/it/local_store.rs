@@ -95,7 +95,8 @@ async fn put_then_get_round_trips_under_the_hash_layout() {
 #[tokio::test]
 async fn putting_the_same_content_twice_keeps_one_object() {
     let dir = TempDir::new();
-    let store = LocalDiskStore::open(&dir.0).unwrap();
+    // Used as the web layer will: behind the trait, shared.
+    let store: Arc<dyn ObjectStore> = Arc::new(LocalDiskStore::open(&dir.0).unwrap());
     let bytes = fixtures::png(8, 8);
     let first = check(&UploadPolicy::default(), "a.png", &bytes).unwrap();
     let second = check(&UploadPolicy::default(), "b (copy).png", &bytes).unwrap();
