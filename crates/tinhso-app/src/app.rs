@@ -3,7 +3,9 @@
 use std::sync::{Arc, RwLock};
 
 use jiff::civil::{Date, DateTime};
-use tinhso_domain::calendar::{CalendarDay, DueDate, HolidayRules, TimeLimit, WorkingCalendar, WorkingWindows};
+use tinhso_domain::calendar::{
+    CalendarDay, DueDate, HolidayRules, TimeLimit, WorkingCalendar, WorkingWindows,
+};
 use tinhso_store::{Store, StoreResult};
 
 use crate::catalog::{Catalog, SearchPage};
@@ -49,15 +51,28 @@ pub struct App {
 }
 
 impl App {
-    pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: AppSettings) -> StoreResult<Self> {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: AppSettings,
+    ) -> StoreResult<Self> {
         let catalog = Catalog::load(store.as_ref()).await?;
         let calendar = build_calendar(store.as_ref(), &settings).await?;
-        Ok(Self { store, clock, settings, catalog, calendar: RwLock::new(Arc::new(calendar)) })
+        Ok(Self {
+            store,
+            clock,
+            settings,
+            catalog,
+            calendar: RwLock::new(Arc::new(calendar)),
+        })
     }
 
     /// The working calendar: statutory rules plus the imported dated entries.
     pub fn calendar(&self) -> Arc<WorkingCalendar> {
-        self.calendar.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.calendar
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Reloads the calendar's dated entries (after an import, here or on another node).
@@ -92,7 +107,14 @@ impl App {
 
 async fn build_calendar(store: &dyn Store, settings: &AppSettings) -> StoreResult<WorkingCalendar> {
     let days: Vec<CalendarDay> = store
-        .calendar_days(jiff::civil::date(1900, 1, 1), jiff::civil::date(2199, 12, 31))
+        .calendar_days(
+            jiff::civil::date(1900, 1, 1),
+            jiff::civil::date(2199, 12, 31),
+        )
         .await?;
-    Ok(WorkingCalendar::new(settings.windows.clone(), HolidayRules::default(), days))
+    Ok(WorkingCalendar::new(
+        settings.windows.clone(),
+        HolidayRules::default(),
+        days,
+    ))
 }

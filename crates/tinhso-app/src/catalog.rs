@@ -40,12 +40,17 @@ impl Catalog {
     /// Loads the snapshot from the store.
     pub async fn load(store: &dyn Store) -> StoreResult<Self> {
         let snapshot = build_snapshot(store).await?;
-        Ok(Self { current: RwLock::new(Arc::new(snapshot)) })
+        Ok(Self {
+            current: RwLock::new(Arc::new(snapshot)),
+        })
     }
 
     /// The current snapshot (cheap: an `Arc` clone).
     pub fn snapshot(&self) -> Arc<CatalogSnapshot> {
-        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Rebuilds the snapshot when the store's revision differs from ours. Returns whether it did.
@@ -74,7 +79,10 @@ impl Catalog {
                 })
             })
             .collect();
-        SearchPage { total: results.total, items }
+        SearchPage {
+            total: results.total,
+            items,
+        }
     }
 }
 
@@ -84,6 +92,13 @@ async fn build_snapshot(store: &dyn Store) -> StoreResult<CatalogSnapshot> {
     let revision = store.catalog_revision().await?;
     let latest = store.latest_procedures().await?;
     let index = SearchIndex::build(latest.iter().map(|v| &v.procedure));
-    let records = latest.into_iter().map(|v| (v.procedure.code.clone(), v)).collect();
-    Ok(CatalogSnapshot { revision, index, records })
+    let records = latest
+        .into_iter()
+        .map(|v| (v.procedure.code.clone(), v))
+        .collect();
+    Ok(CatalogSnapshot {
+        revision,
+        index,
+        records,
+    })
 }

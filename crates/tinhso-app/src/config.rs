@@ -41,12 +41,14 @@ pub struct SettingInfo {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("không đọc được tệp cấu hình {path}: {message} / cannot read config file {path}: {message}")]
+    #[error(
+        "không đọc được tệp cấu hình {path}: {message} / cannot read config file {path}: {message}"
+    )]
     File { path: String, message: String },
-    #[error("cấu hình `{key}` (từ {source}) không hợp lệ: {value:?}: {message} / setting `{key}` (from {source}) is invalid: {value:?}: {message}")]
+    #[error("cấu hình `{key}` (từ {origin}) không hợp lệ: {value:?}: {message} / setting `{key}` (from {origin}) is invalid: {value:?}: {message}")]
     Invalid {
         key: String,
-        source: &'static str,
+        origin: &'static str,
         value: String,
         message: String,
     },
@@ -89,7 +91,7 @@ macro_rules! declare_settings {
                     sources.insert(stringify!($key), source);
                     let $key: $ty = raw.parse().map_err(|e| ConfigError::Invalid {
                         key: stringify!($key).to_string(),
-                        source: source.label(),
+                        origin: source.label(),
                         value: raw.clone(),
                         message: format!("{e}"),
                     })?;
@@ -112,7 +114,7 @@ macro_rules! declare_settings {
 
 declare_settings! {
     /// Folder where tinhso keeps its embedded database and files; created when missing.
-    data_dir: PathBuf = "tinhso-data", env "TINHSO_DATA_DIR";
+    data_dir: DataDir = "tinhso-data", env "TINHSO_DATA_DIR";
     /// Database URL: `sqlite://PATH` (embedded, the default: empty means `sqlite://<data_dir>/tinhso.sqlite3`)
     /// or `postgres://user:password@host/db` for production. Its password is never printed.
     database: DatabaseUrl = "", env "TINHSO_DATABASE", secret;
@@ -134,6 +136,26 @@ declare_settings! {
     province_code: String = "86", env "TINHSO_PROVINCE_CODE";
 }
 
+/// A folder path (a setting's type: parsed from and printed as text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir(pub PathBuf);
+
+impl std::str::FromStr for DataDir {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().is_empty() {
+            return Err("the folder must not be empty");
+        }
+        Ok(Self(PathBuf::from(s.trim())))
+    }
+}
+
+impl std::fmt::Display for DataDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.display())
+    }
+}
+
 /// A database URL; its `Display` is the full URL, [`DatabaseUrl::redacted`] hides the password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseUrl(pub String);
@@ -142,10 +164,17 @@ impl std::str::FromStr for DatabaseUrl {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
-        if s.is_empty() || s.starts_with("sqlite:") || s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        if s.is_empty()
+            || s.starts_with("sqlite:")
+            || s.starts_with("postgres://")
+            || s.starts_with("postgresql://")
+        {
             Ok(Self(s.to_string()))
         } else {
-            Err("expected sqlite://PATH or postgres://… / cần sqlite://ĐƯỜNG_DẪN hoặc postgres://…".into())
+            Err(
+                "expected sqlite://PATH or postgres://… / cần sqlite://ĐƯỜNG_DẪN hoặc postgres://…"
+                    .into(),
+            )
         }
     }
 }
@@ -165,7 +194,9 @@ impl DatabaseUrl {
 
 /// Replaces the password of `scheme://user:password@host…` by `***`.
 pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return url.to_string() };
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
     let rest = &url[scheme_end + 3..];
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let authority = &rest[..authority_end];
@@ -230,7 +261,12 @@ impl std::str::FromStr for TimeWindow {
 
 impl std::fmt::Display for TimeWindow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{}", self.start.strftime("%H:%M"), self.end.strftime("%H:%M"))
+        write!(
+            f,
+            "{}-{}",
+            self.start.strftime("%H:%M"),
+            self.end.strftime("%H:%M")
+        )
     }
 }
 
@@ -251,10 +287,16 @@ impl Config {
         };
         if let Some(path) = file {
             for (k, v) in read_file(&path)? {
-                let info = SETTINGS.iter().find(|s| s.key == k).ok_or_else(|| ConfigError::UnknownKey {
-                    key: k.clone(),
-                    path: path.display().to_string(),
-                    known: SETTINGS.iter().map(|s| s.key).collect::<Vec<_>>().join(", "),
+                let info = SETTINGS.iter().find(|s| s.key == k).ok_or_else(|| {
+                    ConfigError::UnknownKey {
+                        key: k.clone(),
+                        path: path.display().to_string(),
+                        known: SETTINGS
+                            .iter()
+                            .map(|s| s.key)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    }
                 })?;
                 values.insert(info.key, (v, Source::File));
             }
@@ -273,13 +315,14 @@ impl Config {
     /// Defaults only (tests, examples).
     pub fn defaults() -> Self {
         // The declared defaults are checked by a test to parse.
-        Self::from_values(&BTreeMap::new()).unwrap_or_else(|e| panic!("built-in defaults must parse: {e}"))
+        Self::from_values(&BTreeMap::new())
+            .unwrap_or_else(|e| panic!("built-in defaults must parse: {e}"))
     }
 
     /// The effective database URL (the default SQLite file inside `data_dir` when unset).
     pub fn database_url(&self) -> String {
         if self.database.0.is_empty() {
-            format!("sqlite://{}/tinhso.sqlite3", self.data_dir.display())
+            format!("sqlite://{}/tinhso.sqlite3", self.data_dir)
         } else {
             self.database.0.clone()
         }
@@ -300,11 +343,20 @@ impl Config {
             } else {
                 self.raw_value(s.key).unwrap_or_default()
             };
-            let value = if s.secret && s.key != "database" { "***".to_string() } else { value };
+            let value = if s.secret && s.key != "database" {
+                "***".to_string()
+            } else {
+                value
+            };
             for line in s.doc.lines() {
                 let _ = writeln!(out, "# {line}");
             }
-            let _ = writeln!(out, "# env: {} · from: {}", s.env, self.source(s.key).label());
+            let _ = writeln!(
+                out,
+                "# env: {} · from: {}",
+                s.env,
+                self.source(s.key).label()
+            );
             let _ = writeln!(out, "{} = {}\n", s.key, toml_string(&value));
         }
         out
@@ -318,7 +370,13 @@ pub fn example_file() -> String {
         for line in s.doc.lines() {
             let _ = writeln!(out, "# {line}");
         }
-        let _ = writeln!(out, "# env: {}\n# {} = {}\n", s.env, s.key, toml_string(s.default));
+        let _ = writeln!(
+            out,
+            "# env: {}\n# {} = {}\n",
+            s.env,
+            s.key,
+            toml_string(s.default)
+        );
     }
     out
 }
@@ -328,9 +386,14 @@ fn toml_string(s: &str) -> String {
 }
 
 fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
-    let err = |message: String| ConfigError::File { path: path.display().to_string(), message };
+    let err = |message: String| ConfigError::File {
+        path: path.display().to_string(),
+        message,
+    };
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| err(e.to_string()))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| err(e.to_string()))?;
     table
         .into_iter()
         .map(|(k, v)| {
@@ -339,7 +402,12 @@ fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
                 toml::Value::Integer(i) => i.to_string(),
                 toml::Value::Float(f) => f.to_string(),
                 toml::Value::Boolean(b) => b.to_string(),
-                other => return Err(err(format!("`{k}`: expected a string or number, found {}", other.type_str()))),
+                other => {
+                    return Err(err(format!(
+                        "`{k}`: expected a string or number, found {}",
+                        other.type_str()
+                    )))
+                }
             };
             Ok((k, s))
         })
@@ -368,7 +436,10 @@ mod tests {
         std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nlog = \"debug\"\n").unwrap();
         let env = vec![
             ("TINHSO_LOG".to_string(), "warn".to_string()),
-            ("TINHSO_DATABASE".to_string(), "postgres://tinhso:s3cret@db.local/tinhso".to_string()),
+            (
+                "TINHSO_DATABASE".to_string(),
+                "postgres://tinhso:s3cret@db.local/tinhso".to_string(),
+            ),
         ];
         let c = Config::load(Some(&file), env, &[]).unwrap();
         assert_eq!(c.listen.port(), 9000);
@@ -382,9 +453,15 @@ mod tests {
 
     #[test]
     fn bad_values_and_unknown_keys_are_named() {
-        let e = Config::load(None, vec![("TINHSO_LISTEN".into(), "nowhere".into())], &[]).unwrap_err();
+        let e =
+            Config::load(None, vec![("TINHSO_LISTEN".into(), "nowhere".into())], &[]).unwrap_err();
         assert!(e.to_string().contains("`listen`"), "{e}");
-        let e = Config::load(None, vec![("TINHSO_WORKING_MORNING".into(), "11:30-07:30".into())], &[]).unwrap_err();
+        let e = Config::load(
+            None,
+            vec![("TINHSO_WORKING_MORNING".into(), "11:30-07:30".into())],
+            &[],
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("working_morning"), "{e}");
         let dir = std::env::temp_dir().join(format!("tinhso-config-test2-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -396,9 +473,15 @@ mod tests {
 
     #[test]
     fn redaction() {
-        assert_eq!(redact_url("postgres://u:p@h:5432/d"), "postgres://u:***@h:5432/d");
+        assert_eq!(
+            redact_url("postgres://u:p@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
         assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");
-        assert_eq!(redact_url("sqlite://data/x.sqlite3"), "sqlite://data/x.sqlite3");
+        assert_eq!(
+            redact_url("sqlite://data/x.sqlite3"),
+            "sqlite://data/x.sqlite3"
+        );
     }
 
     #[test]

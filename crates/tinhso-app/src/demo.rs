@@ -8,7 +8,10 @@ use crate::imports::{ImportError, ImportOptions, ImportReport};
 use crate::{App, ProgressSink};
 
 /// Embedded demo files: (label, contents).
-pub const UNITS_2025: (&str, &str) = ("data/admin-units/units-2025.csv", include_str!("../../../data/admin-units/units-2025.csv"));
+pub const UNITS_2025: (&str, &str) = (
+    "data/admin-units/units-2025.csv",
+    include_str!("../../../data/admin-units/units-2025.csv"),
+);
 pub const UNITS_LEGACY: (&str, &str) = (
     "data/admin-units/vinh-long-legacy.csv",
     include_str!("../../../data/admin-units/vinh-long-legacy.csv"),
@@ -17,9 +20,18 @@ pub const SUCCESSION: (&str, &str) = (
     "data/admin-units/vinh-long-succession.csv",
     include_str!("../../../data/admin-units/vinh-long-succession.csv"),
 );
-pub const AGENCIES: (&str, &str) = ("data/demo/agencies.json", include_str!("../../../data/demo/agencies.json"));
-pub const CALENDAR: (&str, &str) = ("data/demo/calendar.csv", include_str!("../../../data/demo/calendar.csv"));
-pub const PROCEDURES: (&str, &str) = ("data/demo/procedures.json", include_str!("../../../data/demo/procedures.json"));
+pub const AGENCIES: (&str, &str) = (
+    "data/demo/agencies.json",
+    include_str!("../../../data/demo/agencies.json"),
+);
+pub const CALENDAR: (&str, &str) = (
+    "data/demo/calendar.csv",
+    include_str!("../../../data/demo/calendar.csv"),
+);
+pub const PROCEDURES: (&str, &str) = (
+    "data/demo/procedures.json",
+    include_str!("../../../data/demo/procedures.json"),
+);
 
 /// What `load_demo` loaded.
 #[derive(Debug, Default)]
@@ -43,11 +55,23 @@ impl App {
         let strict = ImportOptions::default();
         let mut parts = Vec::new();
         for (label, text) in [UNITS_2025, UNITS_LEGACY, SUCCESSION] {
-            parts.push(self.import_units_text(label, text, strict, progress).await?);
+            parts.push(
+                self.import_units_text(label, text, strict, progress)
+                    .await?,
+            );
         }
-        parts.push(self.import_agencies_text(AGENCIES.0, AGENCIES.1, strict, progress).await?);
-        parts.push(self.import_calendar_text(CALENDAR.0, CALENDAR.1, strict, progress).await?);
-        parts.push(self.import_procedures_text(PROCEDURES.0, PROCEDURES.1, strict, progress).await?);
+        parts.push(
+            self.import_agencies_text(AGENCIES.0, AGENCIES.1, strict, progress)
+                .await?,
+        );
+        parts.push(
+            self.import_calendar_text(CALENDAR.0, CALENDAR.1, strict, progress)
+                .await?,
+        );
+        parts.push(
+            self.import_procedures_text(PROCEDURES.0, PROCEDURES.1, strict, progress)
+                .await?,
+        );
         Ok(DemoReport { parts })
     }
 }

@@ -80,7 +80,11 @@ fn rejected_message(file: &str, problems: &[Problem], records: u64) -> String {
         s.push_str(&p.to_string());
     }
     if problems.len() > 20 {
-        s.push_str(&format!("\n  … và {} lỗi khác / and {} more", problems.len() - 20, problems.len() - 20));
+        s.push_str(&format!(
+            "\n  … và {} lỗi khác / and {} more",
+            problems.len() - 20,
+            problems.len() - 20
+        ));
     }
     s
 }
@@ -156,19 +160,29 @@ pub(crate) fn settle<T>(
         }
     }
     if !bad.is_empty() && !opts.skip_bad {
-        return Err(ImportError::Rejected { file: file.to_string(), records, problems: bad });
+        return Err(ImportError::Rejected {
+            file: file.to_string(),
+            records,
+            problems: bad,
+        });
     }
     Ok((good, bad))
 }
 
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, ImportError> {
     let file = path.display().to_string();
-    let mut bytes = std::fs::read(path).map_err(|e| ImportError::Read { file: file.clone(), message: e.to_string() })?;
+    let mut bytes = std::fs::read(path).map_err(|e| ImportError::Read {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
     if path.extension().is_some_and(|e| e == "gz") {
         let mut out = Vec::new();
         flate2::read::GzDecoder::new(&bytes[..])
             .read_to_end(&mut out)
-            .map_err(|e| ImportError::Read { file, message: format!("gzip: {e}") })?;
+            .map_err(|e| ImportError::Read {
+                file,
+                message: format!("gzip: {e}"),
+            })?;
         bytes = out;
     }
     Ok(bytes)
@@ -184,13 +198,19 @@ pub(crate) fn read_text(path: &Path) -> Result<(String, String), ImportError> {
 fn utf8(file: &str, bytes: Vec<u8>) -> Result<String, ImportError> {
     String::from_utf8(bytes).map_err(|e| ImportError::Read {
         file: file.to_string(),
-        message: format!("không phải UTF-8 / not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+        message: format!(
+            "không phải UTF-8 / not UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ),
     })
 }
 
 /// Parses a calendar CSV: header `date,kind,name`; kind `holiday` or `working_day`
 /// (Vietnamese `nghi` / `lam_bu` accepted too).
-pub fn parse_calendar_csv(file: &str, text: &str) -> Result<Vec<Result<CalendarDay, Problem>>, ImportError> {
+pub fn parse_calendar_csv(
+    file: &str,
+    text: &str,
+) -> Result<Vec<Result<CalendarDay, Problem>>, ImportError> {
     let problem = |line: Option<u64>, field: Option<&str>, message: String| Problem {
         file: file.to_string(),
         line,
@@ -198,10 +218,16 @@ pub fn parse_calendar_csv(file: &str, text: &str) -> Result<Vec<Result<CalendarD
         field: field.map(str::to_string),
         message,
     };
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let header = rdr
         .headers()
-        .map_err(|e| ImportError::Read { file: file.to_string(), message: e.to_string() })?
+        .map_err(|e| ImportError::Read {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?
         .clone();
     let expected = ["date", "kind", "name"];
     if header.iter().collect::<Vec<_>>() != expected {
@@ -231,13 +257,21 @@ pub fn parse_calendar_csv(file: &str, text: &str) -> Result<Vec<Result<CalendarD
         };
         let line = rec.position().map(|p| p.line());
         if rec.len() != 3 {
-            out.push(Err(problem(line, None, format!("cần 3 cột / expected 3 columns, found {}", rec.len()))));
+            out.push(Err(problem(
+                line,
+                None,
+                format!("cần 3 cột / expected 3 columns, found {}", rec.len()),
+            )));
             continue;
         }
         let date = match rec[0].parse::<jiff::civil::Date>() {
             Ok(d) => d,
             Err(e) => {
-                out.push(Err(problem(line, Some("date"), format!("ngày không hợp lệ / invalid date {:?}: {e}", &rec[0]))));
+                out.push(Err(problem(
+                    line,
+                    Some("date"),
+                    format!("ngày không hợp lệ / invalid date {:?}: {e}", &rec[0]),
+                )));
                 continue;
             }
         };
@@ -254,14 +288,26 @@ pub fn parse_calendar_csv(file: &str, text: &str) -> Result<Vec<Result<CalendarD
             }
         };
         if rec[2].is_empty() {
-            out.push(Err(problem(line, Some("name"), "thiếu tên ngày / the name is empty".into())));
+            out.push(Err(problem(
+                line,
+                Some("name"),
+                "thiếu tên ngày / the name is empty".into(),
+            )));
             continue;
         }
         if let Some(first) = seen.insert(date, line.unwrap_or(0)) {
-            out.push(Err(problem(line, Some("date"), format!("ngày {date} trùng với dòng {first} / duplicate of line {first}"))));
+            out.push(Err(problem(
+                line,
+                Some("date"),
+                format!("ngày {date} trùng với dòng {first} / duplicate of line {first}"),
+            )));
             continue;
         }
-        out.push(Ok(CalendarDay { date, kind, name: rec[2].to_string() }));
+        out.push(Ok(CalendarDay {
+            date,
+            kind,
+            name: rec[2].to_string(),
+        }));
     }
     Ok(out)
 }
@@ -275,7 +321,8 @@ impl App {
         progress: &dyn ProgressSink,
     ) -> Result<ImportReport, ImportError> {
         let (file, text) = read_text(path)?;
-        self.import_calendar_text(&file, &text, opts, progress).await
+        self.import_calendar_text(&file, &text, opts, progress)
+            .await
     }
 
     /// [`App::import_calendar`] on text already read; `file` labels problems.
@@ -293,7 +340,13 @@ impl App {
         let counts = self.store.upsert_calendar_days(&days).await?;
         self.refresh_calendar().await?;
         progress.finish();
-        let mut report = ImportReport { file: file.to_string(), what: "ngày lịch / calendar entries", records, skipped, ..Default::default() };
+        let mut report = ImportReport {
+            file: file.to_string(),
+            what: "ngày lịch / calendar entries",
+            records,
+            skipped,
+            ..Default::default()
+        };
         report.add_counts(counts);
         Ok(report)
     }
@@ -305,9 +358,15 @@ impl App {
         progress: &dyn ProgressSink,
         report: &mut ImportReport,
     ) -> Result<(), ImportError> {
-        progress.phase("ghi thủ tục / writing procedures", Some(procedures.len() as u64));
+        progress.phase(
+            "ghi thủ tục / writing procedures",
+            Some(procedures.len() as u64),
+        );
         let cb = |n: u64| progress.set(n);
-        let outcomes = self.store.record_procedures(procedures, self.clock.now(), &cb).await?;
+        let outcomes = self
+            .store
+            .record_procedures(procedures, self.clock.now(), &cb)
+            .await?;
         for o in outcomes {
             match o {
                 VersionOutcome::Created { .. } => report.inserted += 1,
@@ -345,15 +404,25 @@ mod tests {
 
     #[test]
     fn calendar_csv_wrong_header_is_refused() {
-        let err = parse_calendar_csv("c.csv", "day,type,label\n2026-01-01,holiday,x\n").unwrap_err();
+        let err =
+            parse_calendar_csv("c.csv", "day,type,label\n2026-01-01,holiday,x\n").unwrap_err();
         assert!(err.to_string().contains("date,kind,name"), "{err}");
     }
 
     #[test]
     fn settle_is_all_or_nothing_unless_skipping() {
-        let p = Problem { file: "f".into(), line: Some(3), record: None, field: Some("x".into()), message: "bad".into() };
+        let p = Problem {
+            file: "f".into(),
+            line: Some(3),
+            record: None,
+            field: Some("x".into()),
+            message: "bad".into(),
+        };
         let parsed = vec![Ok(1), Err(p.clone()), Ok(3)];
-        assert!(matches!(settle("f", parsed.clone(), ImportOptions::default()), Err(ImportError::Rejected { .. })));
+        assert!(matches!(
+            settle("f", parsed.clone(), ImportOptions::default()),
+            Err(ImportError::Rejected { .. })
+        ));
         let (good, bad) = settle("f", parsed, ImportOptions { skip_bad: true }).unwrap();
         assert_eq!(good, vec![1, 3]);
         assert_eq!(bad, vec![p]);
@@ -389,7 +458,11 @@ impl CatalogFormat {
 
 /// Parses national-portal JSONL: bad lines are problems; unparsed parts of good records are
 /// warnings (their raw text kept in the report).
-pub fn parse_national_jsonl(file: &str, text: &str, warnings: &mut Vec<Problem>) -> Vec<Result<Procedure, Problem>> {
+pub fn parse_national_jsonl(
+    file: &str,
+    text: &str,
+    warnings: &mut Vec<Problem>,
+) -> Vec<Result<Procedure, Problem>> {
     use tinhso_domain::catalog::dvcqg::{parse_record, RecordError};
     let mut out = Vec::new();
     let mut seen: std::collections::HashMap<String, u64> = Default::default();
@@ -426,9 +499,16 @@ pub fn parse_national_jsonl(file: &str, text: &str, warnings: &mut Vec<Problem>)
             Err(e) => {
                 let field = match &e {
                     RecordError::NotJson(_) => None,
-                    RecordError::MissingField { field } | RecordError::InvalidField { field, .. } => Some(field.to_string()),
+                    RecordError::MissingField { field }
+                    | RecordError::InvalidField { field, .. } => Some(field.to_string()),
                 };
-                out.push(Err(Problem { file: file.to_string(), line: Some(n), record: None, field, message: e.to_string() }));
+                out.push(Err(Problem {
+                    file: file.to_string(),
+                    line: Some(n),
+                    record: None,
+                    field,
+                    message: e.to_string(),
+                }));
             }
         }
     }
@@ -444,7 +524,8 @@ impl App {
         progress: &dyn ProgressSink,
     ) -> Result<ImportReport, ImportError> {
         let (file, text) = read_text(path)?;
-        self.import_procedures_text(&file, &text, opts, progress).await
+        self.import_procedures_text(&file, &text, opts, progress)
+            .await
     }
 
     /// [`App::import_procedures`] on text already read; the format is chosen from `file`'s name.
@@ -468,8 +549,116 @@ impl App {
         };
         let records = parsed.len() as u64;
         let (procedures, skipped) = settle(file, parsed, opts)?;
-        let mut report = ImportReport { file: file.to_string(), what: "thủ tục / procedures", records, skipped, warnings, ..Default::default() };
-        self.record_procedures(&procedures, progress, &mut report).await?;
+        let mut report = ImportReport {
+            file: file.to_string(),
+            what: "thủ tục / procedures",
+            records,
+            skipped,
+            warnings,
+            ..Default::default()
+        };
+        self.record_procedures(&procedures, progress, &mut report)
+            .await?;
+        Ok(report)
+    }
+}
+
+impl App {
+    /// Imports agencies (JSON array).
+    pub async fn import_agencies(
+        &self,
+        path: &Path,
+        opts: ImportOptions,
+        progress: &dyn ProgressSink,
+    ) -> Result<ImportReport, ImportError> {
+        let (file, text) = read_text(path)?;
+        self.import_agencies_text(&file, &text, opts, progress)
+            .await
+    }
+
+    /// [`App::import_agencies`] on text already read.
+    pub async fn import_agencies_text(
+        &self,
+        file: &str,
+        text: &str,
+        opts: ImportOptions,
+        progress: &dyn ProgressSink,
+    ) -> Result<ImportReport, ImportError> {
+        progress.phase("đọc cơ quan / reading agencies", None);
+        let stored = self.store.agencies().await?;
+        let parsed = crate::formats::parse_agencies_json(file, text, &stored)?;
+        let records = parsed.len() as u64;
+        let (agencies, skipped) = settle(file, parsed, opts)?;
+        let counts = self.store.upsert_agencies(&agencies).await?;
+        progress.finish();
+        let mut report = ImportReport {
+            file: file.to_string(),
+            what: "cơ quan / agencies",
+            records,
+            skipped,
+            ..Default::default()
+        };
+        report.add_counts(counts);
+        Ok(report)
+    }
+}
+
+impl App {
+    /// Imports administrative units, in any of the three CSV formats (detected by header).
+    pub async fn import_units(
+        &self,
+        path: &Path,
+        opts: ImportOptions,
+        progress: &dyn ProgressSink,
+    ) -> Result<ImportReport, ImportError> {
+        let (file, text) = read_text(path)?;
+        self.import_units_text(&file, &text, opts, progress).await
+    }
+
+    /// [`App::import_units`] on text already read.
+    pub async fn import_units_text(
+        &self,
+        file: &str,
+        text: &str,
+        opts: ImportOptions,
+        progress: &dyn ProgressSink,
+    ) -> Result<ImportReport, ImportError> {
+        progress.phase("đọc đơn vị hành chính / reading units", None);
+        let parsed = crate::formats::parse_units(file, text)?;
+        if !parsed.problems.is_empty() && !opts.skip_bad {
+            return Err(ImportError::Rejected {
+                file: file.to_string(),
+                records: parsed.rows,
+                problems: parsed.problems,
+            });
+        }
+        let mut report = ImportReport {
+            file: file.to_string(),
+            what: "dòng đơn vị hành chính / unit rows",
+            records: parsed.rows,
+            skipped: parsed.problems,
+            ..Default::default()
+        };
+        let cb = |n: u64| progress.set(n);
+        if !parsed.units.is_empty() {
+            progress.phase(
+                "ghi đơn vị / writing units",
+                Some(parsed.units.len() as u64),
+            );
+            report.add_counts(self.store.upsert_units(&parsed.units, &cb).await?);
+        }
+        if !parsed.successions.is_empty() {
+            progress.phase(
+                "ghi kế thừa / writing successions",
+                Some(parsed.successions.len() as u64),
+            );
+            report.add_counts(
+                self.store
+                    .upsert_successions(&parsed.successions, &cb)
+                    .await?,
+            );
+        }
+        progress.finish();
         Ok(report)
     }
 }

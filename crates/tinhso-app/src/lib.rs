@@ -29,7 +29,9 @@ use tinhso_store::{Store, StoreError};
 /// Each backend runs its own migrations on open.
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(tinhso_store_postgres::PostgresStore::connect(url).await?))
+        Ok(Arc::new(
+            tinhso_store_postgres::PostgresStore::connect(url).await?,
+        ))
     } else if url.starts_with("sqlite:") {
         if let Some(dir) = sqlite_parent_dir(url) {
             std::fs::create_dir_all(&dir).map_err(|e| {
@@ -46,10 +48,15 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 }
 
 fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
-    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = path.split('?').next()?;
     if path.is_empty() || path.starts_with(":memory:") {
         return None;
     }
-    std::path::Path::new(path).parent().map(|p| p.to_path_buf()).filter(|p| !p.as_os_str().is_empty())
+    std::path::Path::new(path)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .filter(|p| !p.as_os_str().is_empty())
 }

@@ -63,7 +63,10 @@ async fn search_procedures(
 ) -> ApiResult<tinhso_app::catalog::SearchPage> {
     let q = query(q)?;
     if q.q.chars().count() > 200 {
-        return Err(ApiError::with(ErrorCode::InvalidQuery, "q: at most 200 characters"));
+        return Err(ApiError::with(
+            ErrorCode::InvalidQuery,
+            "q: at most 200 characters",
+        ));
     }
     let agency = q
         .agency
@@ -84,7 +87,8 @@ async fn search_procedures(
 }
 
 fn procedure_code(code: &str) -> Result<ProcedureCode, ApiError> {
-    ProcedureCode::parse(code).map_err(|e| ApiError::with(ErrorCode::InvalidProcedureCode, e.to_string()))
+    ProcedureCode::parse(code)
+        .map_err(|e| ApiError::with(ErrorCode::InvalidProcedureCode, e.to_string()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,7 +118,10 @@ async fn get_procedure(
 }
 
 /// `GET /api/v1/procedures/{code}/versions`
-async fn procedure_versions(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult<Value> {
+async fn procedure_versions(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Value> {
     let code = procedure_code(&code)?;
     let versions = state.app.store.procedure_versions(&code).await?;
     if versions.is_empty() {
@@ -157,7 +164,10 @@ async fn list_units(
         in_force_on: q.on.as_deref().map(date).transpose()?,
     };
     let items = state.app.store.units(&filter).await?;
-    Ok(Json(Listing { total: items.len(), items }))
+    Ok(Json(Listing {
+        total: items.len(),
+        items,
+    }))
 }
 
 /// `GET /api/v1/units/{code}`: every period of the unit and its successions.
@@ -167,32 +177,49 @@ async fn get_unit(State(state): State<AppState>, Path(code): Path<String>) -> Ap
         return Err(ApiError::new(ErrorCode::UnitNotFound));
     }
     let successions = state.app.store.successions_of(&code).await?;
-    Ok(Json(json!({ "code": code, "history": history, "successions": successions })))
+    Ok(Json(
+        json!({ "code": code, "history": history, "successions": successions }),
+    ))
 }
 
-async fn list_agencies(State(state): State<AppState>) -> ApiResult<Listing<tinhso_domain::agency::Agency>> {
+async fn list_agencies(
+    State(state): State<AppState>,
+) -> ApiResult<Listing<tinhso_domain::agency::Agency>> {
     let items = state.app.store.agencies().await?;
-    Ok(Json(Listing { total: items.len(), items }))
+    Ok(Json(Listing {
+        total: items.len(),
+        items,
+    }))
 }
 
 async fn get_agency(
     State(state): State<AppState>,
     Path(eid): Path<String>,
 ) -> ApiResult<tinhso_domain::agency::Agency> {
-    let eid = AgencyEId::parse(&eid).map_err(|e| ApiError::with(ErrorCode::InvalidAgencyEId, e.to_string()))?;
+    let eid = AgencyEId::parse(&eid)
+        .map_err(|e| ApiError::with(ErrorCode::InvalidAgencyEId, e.to_string()))?;
     let agency = state.app.store.agency(&eid).await?;
-    agency.map(Json).ok_or_else(|| ApiError::new(ErrorCode::AgencyNotFound))
+    agency
+        .map(Json)
+        .ok_or_else(|| ApiError::new(ErrorCode::AgencyNotFound))
 }
 
 /// `GET /api/v1/calendar/{year}`: holidays, make-up days, working days per month.
-async fn calendar_year(State(state): State<AppState>, Path(year): Path<String>) -> ApiResult<Value> {
+async fn calendar_year(
+    State(state): State<AppState>,
+    Path(year): Path<String>,
+) -> ApiResult<Value> {
     let year: i16 = year
         .parse()
         .ok()
         .filter(|y| (1901..=2199).contains(y))
-        .ok_or_else(|| ApiError::with(ErrorCode::InvalidDate, "year must be between 1901 and 2199"))?;
+        .ok_or_else(|| {
+            ApiError::with(ErrorCode::InvalidDate, "year must be between 1901 and 2199")
+        })?;
     let report = state.app.calendar().year_report(year);
-    Ok(Json(serde_json::to_value(&report).map_err(|e| ApiError::with(ErrorCode::Internal, e.to_string()))?))
+    Ok(Json(serde_json::to_value(&report).map_err(|e| {
+        ApiError::with(ErrorCode::Internal, e.to_string())
+    })?))
 }
 
 /// `GET /api/v1/calendar/due?from=2026-02-13T16:00&limit=3 working days&cutoff=false`
@@ -213,7 +240,10 @@ async fn calendar_due(
         .from
         .parse()
         .map_err(|e| ApiError::with(ErrorCode::InvalidDate, format!("from: {e}")))?;
-    let limit = TimeLimit::parse(&q.limit).map_err(|e| ApiError::with(ErrorCode::InvalidTimeLimit, e.to_string()))?;
+    let limit = TimeLimit::parse(&q.limit)
+        .map_err(|e| ApiError::with(ErrorCode::InvalidTimeLimit, e.to_string()))?;
     let due = state.app.due(from, limit, q.cutoff);
-    Ok(Json(serde_json::to_value(&due).map_err(|e| ApiError::with(ErrorCode::Internal, e.to_string()))?))
+    Ok(Json(serde_json::to_value(&due).map_err(|e| {
+        ApiError::with(ErrorCode::Internal, e.to_string())
+    })?))
 }

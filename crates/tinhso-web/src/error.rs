@@ -26,17 +26,83 @@ pub enum ErrorCode {
 
 /// (code, status, Vietnamese, English)
 pub const ERROR_TABLE: &[(ErrorCode, &str, u16, &str, &str)] = &[
-    (ErrorCode::NotFound, "not_found", 404, "Không tìm thấy trang hoặc tài nguyên.", "No such page or resource."),
-    (ErrorCode::ProcedureNotFound, "procedure_not_found", 404, "Không có thủ tục hành chính với mã này.", "No procedure with this code."),
-    (ErrorCode::UnitNotFound, "unit_not_found", 404, "Không có đơn vị hành chính với mã này.", "No administrative unit with this code."),
-    (ErrorCode::AgencyNotFound, "agency_not_found", 404, "Không có cơ quan với mã định danh này.", "No agency with this e-ID."),
-    (ErrorCode::InvalidQuery, "invalid_query", 400, "Tham số truy vấn không hợp lệ.", "Invalid query parameters."),
-    (ErrorCode::InvalidProcedureCode, "invalid_procedure_code", 400, "Mã thủ tục không hợp lệ (ví dụ đúng: 1.001193).", "Invalid procedure code (e.g. 1.001193)."),
-    (ErrorCode::InvalidAgencyEId, "invalid_agency_eid", 400, "Mã định danh cơ quan không hợp lệ (QĐ 20/2020, ví dụ 000.00.04.H40).", "Invalid agency e-ID (QĐ 20/2020, e.g. 000.00.04.H40)."),
-    (ErrorCode::InvalidDate, "invalid_date", 400, "Ngày hoặc thời điểm không hợp lệ (ví dụ đúng: 2026-02-13T16:00).", "Invalid date or time (e.g. 2026-02-13T16:00)."),
-    (ErrorCode::InvalidTimeLimit, "invalid_time_limit", 400, "Thời hạn không hợp lệ (ví dụ: 3 ngày làm việc).", "Invalid time limit (e.g. 3 working days)."),
-    (ErrorCode::DatabaseUnavailable, "database_unavailable", 503, "Cơ sở dữ liệu tạm thời không truy cập được, vui lòng thử lại.", "The database is temporarily unavailable; please retry."),
-    (ErrorCode::Internal, "internal_error", 500, "Lỗi hệ thống. Vui lòng thử lại sau.", "Internal error. Please try again later."),
+    (
+        ErrorCode::NotFound,
+        "not_found",
+        404,
+        "Không tìm thấy trang hoặc tài nguyên.",
+        "No such page or resource.",
+    ),
+    (
+        ErrorCode::ProcedureNotFound,
+        "procedure_not_found",
+        404,
+        "Không có thủ tục hành chính với mã này.",
+        "No procedure with this code.",
+    ),
+    (
+        ErrorCode::UnitNotFound,
+        "unit_not_found",
+        404,
+        "Không có đơn vị hành chính với mã này.",
+        "No administrative unit with this code.",
+    ),
+    (
+        ErrorCode::AgencyNotFound,
+        "agency_not_found",
+        404,
+        "Không có cơ quan với mã định danh này.",
+        "No agency with this e-ID.",
+    ),
+    (
+        ErrorCode::InvalidQuery,
+        "invalid_query",
+        400,
+        "Tham số truy vấn không hợp lệ.",
+        "Invalid query parameters.",
+    ),
+    (
+        ErrorCode::InvalidProcedureCode,
+        "invalid_procedure_code",
+        400,
+        "Mã thủ tục không hợp lệ (ví dụ đúng: 1.001193).",
+        "Invalid procedure code (e.g. 1.001193).",
+    ),
+    (
+        ErrorCode::InvalidAgencyEId,
+        "invalid_agency_eid",
+        400,
+        "Mã định danh cơ quan không hợp lệ (QĐ 20/2020, ví dụ 000.00.04.H40).",
+        "Invalid agency e-ID (QĐ 20/2020, e.g. 000.00.04.H40).",
+    ),
+    (
+        ErrorCode::InvalidDate,
+        "invalid_date",
+        400,
+        "Ngày hoặc thời điểm không hợp lệ (ví dụ đúng: 2026-02-13T16:00).",
+        "Invalid date or time (e.g. 2026-02-13T16:00).",
+    ),
+    (
+        ErrorCode::InvalidTimeLimit,
+        "invalid_time_limit",
+        400,
+        "Thời hạn không hợp lệ (ví dụ: 3 ngày làm việc).",
+        "Invalid time limit (e.g. 3 working days).",
+    ),
+    (
+        ErrorCode::DatabaseUnavailable,
+        "database_unavailable",
+        503,
+        "Cơ sở dữ liệu tạm thời không truy cập được, vui lòng thử lại.",
+        "The database is temporarily unavailable; please retry.",
+    ),
+    (
+        ErrorCode::Internal,
+        "internal_error",
+        500,
+        "Lỗi hệ thống. Vui lòng thử lại sau.",
+        "Internal error. Please try again later.",
+    ),
 ];
 
 impl ErrorCode {
@@ -66,7 +132,10 @@ impl ApiError {
         Self { code, detail: None }
     }
     pub fn with(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: Some(detail.into()) }
+        Self {
+            code,
+            detail: Some(detail.into()),
+        }
     }
 }
 
@@ -88,10 +157,19 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let row = self.code.row();
         if self.code == ErrorCode::Internal || self.code == ErrorCode::DatabaseUnavailable {
-            tracing::error!(code = row.1, detail = self.detail.as_deref().unwrap_or(""), "request failed");
+            tracing::error!(
+                code = row.1,
+                detail = self.detail.as_deref().unwrap_or(""),
+                "request failed"
+            );
         }
         let body = Body {
-            error: Inner { code: row.1, message: row.3, message_en: row.4, detail: self.detail.as_deref() },
+            error: Inner {
+                code: row.1,
+                message: row.3,
+                message_en: row.4,
+                detail: self.detail.as_deref(),
+            },
         };
         (self.code.status(), Json(body)).into_response()
     }
@@ -100,7 +178,9 @@ impl IntoResponse for ApiError {
 impl From<tinhso_store::StoreError> for ApiError {
     fn from(e: tinhso_store::StoreError) -> Self {
         match e {
-            tinhso_store::StoreError::Unavailable(_) => ApiError::new(ErrorCode::DatabaseUnavailable),
+            tinhso_store::StoreError::Unavailable(_) => {
+                ApiError::new(ErrorCode::DatabaseUnavailable)
+            }
             // The detail of other store errors may name tables or values: log, do not show.
             other => {
                 tracing::error!(error = %other, "store error");

@@ -36,7 +36,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(telemetry::metrics))
         .nest("/api/v1", api::routes())
         .fallback(api::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), telemetry::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            telemetry::track,
+        ))
         .with_state(state)
 }
 
@@ -52,7 +55,9 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
             }
         }
     });
-    let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await;
+    let result = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
     refresher.abort();
     result
 }
@@ -63,7 +68,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
