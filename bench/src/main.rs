@@ -53,7 +53,12 @@ struct Args {
 fn parse_args() -> anyhow::Result<(String, Args)> {
     let mut it = std::env::args().skip(1);
     let cmd = it.next().unwrap_or_else(|| "--help".into());
-    let mut args = Args { database: None, shared: PathBuf::from("../shared"), rounds: 200, json: None };
+    let mut args = Args {
+        database: None,
+        shared: PathBuf::from("../shared"),
+        rounds: 200,
+        json: None,
+    };
     while let Some(a) = it.next() {
         match a.as_str() {
             "--database" => args.database = it.next(),
@@ -101,7 +106,12 @@ fn stats(mut v: Vec<Duration>) -> Stats {
     let n = v.len().max(1);
     let at = |q: f64| v[((n as f64 - 1.0) * q).round() as usize];
     let sum: Duration = v.iter().sum();
-    Stats { p50: at(0.5), p99: at(0.99), mean: sum / n as u32, n: v.len() }
+    Stats {
+        p50: at(0.5),
+        p99: at(0.99),
+        mean: sum / n as u32,
+        n: v.len(),
+    }
 }
 
 fn us(d: Duration) -> f64 {
@@ -110,22 +120,39 @@ fn us(d: Duration) -> f64 {
 
 async fn catalog_search(args: Args) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("tinhso-bench-{}", std::process::id()));
-    let url = args.database.clone().unwrap_or_else(|| format!("sqlite://{}/bench.sqlite3", tmp.display()));
+    let url = args
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/bench.sqlite3", tmp.display()));
     let store = tinhso_app::open_store(&url).await.context("open store")?;
     let app = Arc::new(App::new(store, Arc::new(SystemClock), AppSettings::default()).await?);
     app.load_demo(&NoProgress).await?;
-    let shared = args.shared.join("data/procedures/procedures-dvcqg-2642.jsonl.gz");
+    let shared = args
+        .shared
+        .join("data/procedures/procedures-dvcqg-2642.jsonl.gz");
     if shared.exists() {
-        app.import_procedures(&shared, ImportOptions { skip_bad: true }, &NoProgress).await?;
+        app.import_procedures(&shared, ImportOptions { skip_bad: true }, &NoProgress)
+            .await?;
     } else {
-        println!("(shared records not found at {}: demo catalog only)", shared.display());
+        println!(
+            "(shared records not found at {}: demo catalog only)",
+            shared.display()
+        );
     }
     let n = app.catalog.snapshot().records.len();
-    println!("catalog-search: {n} procedures, backend {}, {} queries × {} rounds", app.store.backend(), QUERIES.len(), args.rounds);
+    println!(
+        "catalog-search: {n} procedures, backend {}, {} queries × {} rounds",
+        app.store.backend(),
+        QUERIES.len(),
+        args.rounds
+    );
 
     // Warm up both paths once.
     for q in QUERIES {
-        let _ = app.search(&SearchQuery { q: q.to_string(), ..Default::default() });
+        let _ = app.search(&SearchQuery {
+            q: q.to_string(),
+            ..Default::default()
+        });
         let terms: Vec<String> = fold(q).split_whitespace().map(str::to_string).collect();
         let _ = app.store.search_procedures_like(&terms, 20).await?;
     }
@@ -134,7 +161,10 @@ async fn catalog_search(args: Args) -> anyhow::Result<()> {
     let mut hits = 0usize;
     for _ in 0..args.rounds {
         for q in QUERIES {
-            let query = SearchQuery { q: q.to_string(), ..Default::default() };
+            let query = SearchQuery {
+                q: q.to_string(),
+                ..Default::default()
+            };
             let t = Instant::now();
             let page = app.search(&query);
             index_times.push(t.elapsed());
@@ -156,8 +186,21 @@ async fn catalog_search(args: Args) -> anyhow::Result<()> {
     println!();
     println!("| path | queries | p50 µs | p99 µs | mean µs |");
     println!("|---|---:|---:|---:|---:|");
-    println!("| in-memory index (tinhso-search) | {} | {:.1} | {:.1} | {:.1} |", a.n, us(a.p50), us(a.p99), us(a.mean));
-    println!("| baseline: SQL LIKE scan ({}) | {} | {:.1} | {:.1} | {:.1} |", app.store.backend(), b.n, us(b.p50), us(b.p99), us(b.mean));
+    println!(
+        "| in-memory index (tinhso-search) | {} | {:.1} | {:.1} | {:.1} |",
+        a.n,
+        us(a.p50),
+        us(a.p99),
+        us(a.mean)
+    );
+    println!(
+        "| baseline: SQL LIKE scan ({}) | {} | {:.1} | {:.1} | {:.1} |",
+        app.store.backend(),
+        b.n,
+        us(b.p50),
+        us(b.p99),
+        us(b.mean)
+    );
     println!();
     println!(
         "ratio baseline/index: p50 {:.1}×, p99 {:.1}×  (target: index p99 ≤ 1000 µs; measured {:.1} µs)",

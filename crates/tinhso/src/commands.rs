@@ -39,7 +39,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let app = open_app(&config).await?;
-            println!("Đã cập nhật cấu trúc CSDL / migrations applied: {} ({})", app.store.backend(), redacted(&config));
+            println!(
+                "Đã cập nhật cấu trúc CSDL / migrations applied: {} ({})",
+                app.store.backend(),
+                redacted(&config)
+            );
             Ok(())
         }
         Command::Serve(_) => {
@@ -62,10 +66,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let bar = Bar::new();
             let report = match cmd {
                 ImportCommand::Units(a) => app.import_units(&a.file, opts(a.skip_bad), &bar).await,
-                ImportCommand::Agencies(a) => app.import_agencies(&a.file, opts(a.skip_bad), &bar).await,
-                ImportCommand::Calendar(a) => app.import_calendar(&a.file, opts(a.skip_bad), &bar).await,
+                ImportCommand::Agencies(a) => {
+                    app.import_agencies(&a.file, opts(a.skip_bad), &bar).await
+                }
+                ImportCommand::Calendar(a) => {
+                    app.import_calendar(&a.file, opts(a.skip_bad), &bar).await
+                }
                 ImportCommand::Procedures(a) => {
-                    let r = app.import_procedures(&a.common.file, opts(a.common.skip_bad), &bar).await;
+                    let r = app
+                        .import_procedures(&a.common.file, opts(a.common.skip_bad), &bar)
+                        .await;
                     if let (Ok(report), Some(path)) = (&r, &a.report) {
                         write_report(report, path)?;
                     }
@@ -81,10 +91,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = open_app(&config).await?;
             match a.due {
                 Some(CalendarCommand::Due(d)) => {
-                    let from: jiff::civil::DateTime = d
-                        .from
-                        .parse()
-                        .with_context(|| format!("--from {:?}: expected a local date-time like 2026-02-13T16:00", d.from))?;
+                    let from: jiff::civil::DateTime = d.from.parse().with_context(|| {
+                        format!(
+                            "--from {:?}: expected a local date-time like 2026-02-13T16:00",
+                            d.from
+                        )
+                    })?;
                     let limit = tinhso_domain::calendar::TimeLimit::parse(&d.limit)
                         .with_context(|| format!("--limit {:?}", d.limit))?;
                     let due = app.due(from, limit, d.cutoff);
@@ -102,11 +114,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Search(a) => {
             let app = open_app(&config).await?;
-            let q = tinhso_search::SearchQuery { q: a.query.join(" "), limit: a.limit, ..Default::default() };
+            let q = tinhso_search::SearchQuery {
+                q: a.query.join(" "),
+                limit: a.limit,
+                ..Default::default()
+            };
             let page = app.search(&q);
             println!("{} kết quả / results", page.total);
             for item in page.items {
-                println!("{:10} {:6.2}  {}", item.procedure.code, item.score, item.procedure.name);
+                println!(
+                    "{:10} {:6.2}  {}",
+                    item.procedure.code, item.score, item.procedure.name
+                );
             }
             Ok(())
         }
@@ -123,10 +142,18 @@ fn redacted(config: &Config) -> String {
 
 async fn open_app(config: &Config) -> anyhow::Result<Arc<App>> {
     let url = config.database_url();
-    let store = tinhso_app::open_store(&url)
-        .await
-        .with_context(|| format!("không mở được CSDL / cannot open the database {}", redacted(config)))?;
-    let app = App::new(store, Arc::new(SystemClock), AppSettings::from_config(config)).await?;
+    let store = tinhso_app::open_store(&url).await.with_context(|| {
+        format!(
+            "không mở được CSDL / cannot open the database {}",
+            redacted(config)
+        )
+    })?;
+    let app = App::new(
+        store,
+        Arc::new(SystemClock),
+        AppSettings::from_config(config),
+    )
+    .await?;
     Ok(Arc::new(app))
 }
 
@@ -142,7 +169,10 @@ async fn serve(app: Arc<App>, config: &Config) -> anyhow::Result<()> {
         redacted(config),
     );
     tracing::info!(%addr, backend = app.store.backend(), "listening");
-    let state = tinhso_web::AppState { app, metrics: tinhso_web::Metrics::install() };
+    let state = tinhso_web::AppState {
+        app,
+        metrics: tinhso_web::Metrics::install(),
+    };
     tinhso_web::serve(state, listener).await?;
     Ok(())
 }
@@ -163,7 +193,9 @@ fn write_report(report: &ImportReport, path: &std::path::Path) -> anyhow::Result
 fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match config.log_format {
         tinhso_app::config::LogFormat::Json => builder.json().try_init(),
         tinhso_app::config::LogFormat::Pretty => builder.compact().try_init(),
