@@ -12,6 +12,14 @@
 //! - `catalog_state`: one row, `revision`, bumped by every import that recorded a new version.
 //! - `admin_units` keyed by (code, kind, valid_from); `unit_successions`; `agencies` by e-ID
 //!   (`jsonb` record plus key columns); `calendar_days` by `date`.
+//! - `dossiers` (state `jsonb` plus the columns queues filter on), `dossier_events`
+//!   (append-only, hash-chained, see `tinhso_store::chain`), `audit_head`, `dossier_sequences`,
+//!   `idempotency_keys`, `outbox`, `users`, `api_tokens`, `workflows`, `leases`.
+//!
+//! ## Dossier writes
+//! Group-committed per node (`tinhso_store::group_commit`): concurrent `write_dossiers` calls
+//! share one transaction, which first locks `audit_head`, so dossier transactions of all nodes
+//! run in turn: chain positions follow commit order and daily code sequences stay gapless.
 //!
 //! Dates are `date`; instants are `timestamptz` (microseconds: finer parts are truncated before
 //! writing, as on SQLite). Code columns are `COLLATE "C"` so order never depends on a locale.
@@ -48,12 +56,15 @@ use tinhso_domain::catalog::{Procedure, ProcedureCode, ProcedureVersion};
 use tinhso_domain::text::fold;
 use tinhso_domain::units::{AdminUnit, Succession};
 use tinhso_store::batch::{last_per_key, ProgressTicker, PROGRESS_EVERY};
+use tinhso_store::group_commit::GroupWriter;
 use tinhso_store::{
     AgencyStore, CalendarStore, CatalogStore, Progress, Store, StoreError, StoreResult, UnitFilter,
     UnitStore, VersionOutcome, WriteCounts,
 };
 
 pub use sqlx::postgres::PgConnectOptions;
+
+mod dossiers;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -68,6 +79,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// This node's group-commit task of dossier writes.
+    dossier_writer: GroupWriter,
 }
 
 impl PostgresStore {
@@ -91,7 +104,11 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
-        Ok(Self { pool })
+        let dossier_writer = GroupWriter::spawn(dossiers::PgCommitter { pool: pool.clone() });
+        Ok(Self {
+            pool,
+            dossier_writer,
+        })
     }
 
     /// Closes the pool, waiting for connections to be returned.

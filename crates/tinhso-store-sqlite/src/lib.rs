@@ -13,13 +13,19 @@
 //! - `catalog_state`: one row, `revision`, bumped by every import that recorded a new version.
 //! - `admin_units` keyed by (code, kind, valid_from); `unit_successions`; `agencies` by e-ID
 //!   (JSON record plus key columns); `calendar_days` by date.
+//! - `dossiers` (state JSON plus the columns queues filter on), `dossier_events` (append-only,
+//!   hash-chained, see `tinhso_store::chain`), `audit_head`, `dossier_sequences`,
+//!   `idempotency_keys`, `outbox`, `users`, `api_tokens`, `workflows`, `leases`.
 //!
 //! ## Connections
 //! SQLite has one writer. All writes go through a **single-connection writer pool** and start
 //! with `BEGIN IMMEDIATE` (take the write lock up front, so a read-then-write transaction never
 //! fails half-way on a lock upgrade); reads use a separate pool of `query_only` connections,
 //! which WAL lets run beside the writer. `synchronous=FULL`: when a write returns, it is on
-//! disk (a 2xx must mean durable). An in-memory database (`sqlite::memory:`) lives in one
+//! disk (a 2xx must mean durable). Dossier writes are **group-committed**: a writer task
+//! (`tinhso_store::group_commit`) merges concurrent `write_dossiers` calls into one transaction
+//! on that same writer connection, so one fsync serves many requests; catalog imports and other
+//! writes simply take their turn on the connection. An in-memory database (`sqlite::memory:`) lives in one
 //! connection that serves both roles and is never closed while the store lives.
 //!
 //! Dates are ISO `YYYY-MM-DD` text; instants are integer microseconds since the Unix epoch.
@@ -43,10 +49,13 @@ use tinhso_domain::catalog::{Procedure, ProcedureCode, ProcedureVersion};
 use tinhso_domain::text::fold;
 use tinhso_domain::units::{AdminUnit, Succession};
 use tinhso_store::batch::{last_per_key, ProgressTicker};
+use tinhso_store::group_commit::GroupWriter;
 use tinhso_store::{
     AgencyStore, CalendarStore, CatalogStore, Progress, Store, StoreError, StoreResult, UnitFilter,
     UnitStore, VersionOutcome, WriteCounts,
 };
+
+mod dossiers;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -60,6 +69,8 @@ const READERS: u32 = 4;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// The group-commit task of dossier writes (runs on `writer`).
+    dossier_writer: GroupWriter,
 }
 
 impl SqliteStore {
@@ -86,10 +97,7 @@ impl SqliteStore {
                 .await
                 .map_err(db_err)?;
             MIGRATOR.run(&pool).await.map_err(migrate_err)?;
-            return Ok(Self {
-                writer: pool.clone(),
-                reader: pool,
-            });
+            return Ok(Self::with_pools(pool.clone(), pool));
         }
 
         let path = base.get_filename().to_path_buf();
@@ -115,7 +123,18 @@ impl SqliteStore {
             .await
             .map_err(db_err)?;
         tracing::debug!(path = %path.display(), "opened SQLite store");
-        Ok(Self { writer, reader })
+        Ok(Self::with_pools(writer, reader))
+    }
+
+    fn with_pools(writer: SqlitePool, reader: SqlitePool) -> Self {
+        let dossier_writer = GroupWriter::spawn(dossiers::SqliteCommitter {
+            writer: writer.clone(),
+        });
+        Self {
+            writer,
+            reader,
+            dossier_writer,
+        }
     }
 
     /// Closes both pools, waiting for connections to finish (checkpointing the WAL).

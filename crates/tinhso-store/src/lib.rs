@@ -27,10 +27,15 @@ use tinhso_domain::catalog::{Procedure, ProcedureCode, ProcedureVersion};
 use tinhso_domain::units::{AdminUnit, Succession, UnitKind};
 
 pub mod batch;
+pub mod chain;
 pub mod conformance;
+pub mod dossiers;
+pub mod group_commit;
+
+pub use dossiers::{AuditStore, DossierStore, IdentityStore, LeaseStore, WorkflowStore};
 
 /// What storage can fail with. Backends map their driver errors into these.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached or answered with a connection-level failure.
     #[error("database unavailable: {0}")]
@@ -162,7 +167,17 @@ pub trait CalendarStore: Send + Sync {
 
 /// A whole store: every narrow trait, plus health.
 #[async_trait]
-pub trait Store: CatalogStore + UnitStore + AgencyStore + CalendarStore {
+pub trait Store:
+    CatalogStore
+    + UnitStore
+    + AgencyStore
+    + CalendarStore
+    + DossierStore
+    + AuditStore
+    + IdentityStore
+    + WorkflowStore
+    + LeaseStore
+{
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for `/readyz`.
