@@ -14,6 +14,10 @@
 //! tinhso_store::conformance_tests!(run);
 //! ```
 //!
+//! Dossier, audit, identity, workflow and lease cases live in `conformance/dossier_cases.rs`;
+//! their sample builders ([`sample_new_dossier`], [`sample_acceptance`], [`write_one`]) are
+//! public for backend-specific tests.
+//!
 //! The cases use data shaped like the real thing: Vĩnh Long (86) absorbing Trà Vinh (84) on
 //! 1/7/2025 (domain.md §0.2), the Tết 2026 holidays (domain.md §3), procedures of the civil
 //! status (hộ tịch) field.
@@ -34,6 +38,9 @@ use tinhso_domain::units::{AdminUnit, Succession, UnitKind};
 
 use crate::Store;
 use crate::{StoreError, UnitFilter, VersionOutcome, WriteCounts};
+
+mod dossier_cases;
+pub use dossier_cases::*;
 
 /// The future a case returns, borrowing the store.
 pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -63,6 +70,18 @@ macro_rules! conformance_tests {
             agencies_roundtrip,
             calendar_days_upsert_and_range,
             search_like_baseline,
+            dossier_create_and_read,
+            dossier_codes_gapless_under_concurrency,
+            failing_write_in_a_group_is_isolated,
+            idempotent_replay_writes_nothing,
+            optimistic_conflict_on_stale_events,
+            deadline_flags_once,
+            dossier_queries_are_scoped,
+            audit_chain_links_every_event,
+            outbox_pending_and_delivered,
+            users_and_api_tokens,
+            workflows_are_versioned,
+            lease_is_exclusive,
         );
     };
     (@emit all ; $($name:ident),* $(,)?) => {
