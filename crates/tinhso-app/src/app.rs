@@ -48,6 +48,9 @@ pub struct App {
     pub settings: AppSettings,
     pub catalog: Catalog,
     calendar: RwLock<Arc<WorkingCalendar>>,
+    /// Where attachments are kept; set with [`App::with_objects`] (the binary uses
+    /// `<data_dir>/objects`).
+    objects: std::sync::OnceLock<Arc<dyn tinhso_objects::ObjectStore>>,
 }
 
 impl App {
@@ -64,7 +67,24 @@ impl App {
             settings,
             catalog,
             calendar: RwLock::new(Arc::new(calendar)),
+            objects: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The same app keeping attachments in `objects`.
+    pub fn with_objects(self, objects: Arc<dyn tinhso_objects::ObjectStore>) -> Self {
+        let _ = self.objects.set(objects);
+        self
+    }
+
+    /// Sets the object store once (for an app already shared); false if one was set.
+    pub fn set_objects(&self, objects: Arc<dyn tinhso_objects::ObjectStore>) -> bool {
+        self.objects.set(objects).is_ok()
+    }
+
+    /// The object store, if one was set.
+    pub fn objects(&self) -> Option<Arc<dyn tinhso_objects::ObjectStore>> {
+        self.objects.get().cloned()
     }
 
     /// The working calendar: statutory rules plus the imported dated entries.

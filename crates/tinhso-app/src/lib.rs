@@ -12,9 +12,13 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod dossiers;
+pub mod forms;
+pub mod identity;
 pub mod formats;
 pub mod imports;
 pub mod progress;
+pub mod scheduler;
 
 pub use app::{App, AppSettings};
 pub use clock::{Clock, FixedClock, SystemClock};
