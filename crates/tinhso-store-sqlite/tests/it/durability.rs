@@ -154,3 +154,126 @@ async fn ten_thousand_units_in_one_transaction() {
     assert_eq!(counts.inserted, 10_000);
     store.ping().await.expect("ping after a big write");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dossier_writes_survive_a_drop_without_close() {
+    use std::sync::Arc;
+    use tinhso_store::conformance::{sample_acceptance, sample_new_dossier, write_one, AGENCY_A};
+    use tinhso_store::dossiers::{DossierQuery, DossierWrite, IdempotencyKey, User};
+    use tinhso_store::{AuditStore, DossierStore, IdentityStore, LeaseStore};
+
+    let dir = TempDir::new("drop-without-close");
+    let url = dir.url();
+    let agency = tinhso_domain::agency::AgencyEId::parse(AGENCY_A).expect("eid");
+    let at: jiff::Timestamp = "2026-01-05T02:00:00Z".parse().expect("ts");
+    let received: jiff::civil::DateTime = "2026-01-05T09:00".parse().expect("dt");
+    let mut codes = Vec::new();
+    {
+        let store = Arc::new(SqliteStore::open(&url).await.expect("open"));
+        // Concurrent writers, so groups of several writes are committed.
+        let mut tasks = Vec::new();
+        for t in 0..4 {
+            let store = store.clone();
+            let agency = agency.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut out = Vec::new();
+                for i in 0..10 {
+                    let mut new =
+                        sample_new_dossier(&agency, &format!("Người {t}-{i}"), None, received);
+                    new.idempotency = Some(IdempotencyKey {
+                        user_id: format!("officer-{t}"),
+                        key: format!("k-{i}"),
+                        request_hash: "h".into(),
+                    });
+                    let o = write_one(store.as_ref(), DossierWrite::Create(Box::new(new)), at)
+                        .await
+                        .expect("create");
+                    out.push((o.dossier_id, o.code));
+                }
+                out
+            }));
+        }
+        for task in tasks {
+            codes.extend(task.await.expect("task"));
+        }
+        let first = store
+            .dossier_by_id(codes[0].0)
+            .await
+            .expect("read")
+            .expect("exists");
+        let accept = sample_acceptance(&first, received, "2026-01-08T17:00".parse().expect("dt"));
+        write_one(store.as_ref(), DossierWrite::Update(Box::new(accept)), at)
+            .await
+            .expect("accept");
+        store
+            .upsert_user(&User {
+                id: "officer-1".into(),
+                name: "Cán bộ".into(),
+                agency: Some(agency.clone()),
+                roles: vec![tinhso_domain::dossier::Role::OneStopOfficer],
+                created_at: at,
+                disabled: false,
+            })
+            .await
+            .expect("user");
+        assert!(store
+            .acquire_lease(
+                "scheduler",
+                "node-a",
+                at,
+                at.checked_add(jiff::SignedDuration::from_secs(60))
+                    .expect("t")
+            )
+            .await
+            .expect("lease"));
+        // Dropped without close(): every answer above came after a durable commit.
+        drop(store);
+    }
+
+    let store = SqliteStore::open(&url).await.expect("reopen");
+    let all = DossierQuery {
+        agencies: vec![agency.clone()],
+        limit: 100,
+        ..DossierQuery::default()
+    };
+    assert_eq!(store.count_dossiers(&all).await.expect("count"), 40);
+    for (id, code) in &codes {
+        let d = store
+            .dossier_by_code(code)
+            .await
+            .expect("read")
+            .expect("still there");
+        assert_eq!(d.id, *id);
+    }
+    let first = store
+        .dossier_by_id(codes[0].0)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(first.events, 2);
+    let found = store
+        .idempotent_result("officer-0", "k-0")
+        .await
+        .expect("key");
+    assert_eq!(found.map(|f| f.dossier_id), Some(codes[0].0));
+    assert!(store.user("officer-1").await.expect("user").is_some());
+    assert!(!store
+        .acquire_lease("scheduler", "node-b", at, at)
+        .await
+        .expect("lease still held"));
+    let v = store.verify_audit_chain().await.expect("verify");
+    assert_eq!((v.records, v.first_break), (41, None));
+    let next = write_one(
+        &store,
+        DossierWrite::Create(Box::new(sample_new_dossier(&agency, "Sau", None, received))),
+        at,
+    )
+    .await
+    .expect("next");
+    assert_eq!(
+        next.code.sequence(),
+        41,
+        "numbering continues after reopening"
+    );
+    store.close().await;
+}

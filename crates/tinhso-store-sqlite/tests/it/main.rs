@@ -1,6 +1,8 @@
 //! Integration tests of the SQLite backend: the whole conformance suite on a fresh temporary
-//! file (WAL, two pools) and on a fresh in-memory database, plus durability across reopen.
+//! file (WAL, two pools) and on a fresh in-memory database, plus durability across reopen and
+//! tampering with the audit trail.
 
+mod audit;
 mod conformance;
 mod durability;
 
