@@ -1,5 +1,5 @@
 //! Integration tests of the PostgreSQL backend: the whole conformance suite, concurrent
-//! imports from two pools, batch speed.
+//! imports and dossier writes from two pools, batch speed, audit-trail tampering.
 //!
 //! Server: `TINHSO_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
 //! Each test creates a database with a random name and drops it afterwards. When the server
@@ -8,6 +8,7 @@
 
 mod concurrency;
 mod conformance;
+mod dossiers;
 
 use std::future::Future;
 use std::str::FromStr;
