@@ -349,7 +349,7 @@ impl Config {
                 value
             };
             for line in s.doc.lines() {
-                let _ = writeln!(out, "# {line}");
+                let _ = writeln!(out, "# {}", line.trim());
             }
             let _ = writeln!(
                 out,
@@ -368,7 +368,7 @@ pub fn example_file() -> String {
     let mut out = String::from("# tinhso.toml: every setting with its default. Environment variables override the file.\n\n");
     for s in SETTINGS {
         for line in s.doc.lines() {
-            let _ = writeln!(out, "# {line}");
+            let _ = writeln!(out, "# {}", line.trim());
         }
         let _ = writeln!(
             out,
