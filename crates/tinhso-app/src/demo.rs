@@ -75,3 +75,67 @@ impl App {
         Ok(DemoReport { parts })
     }
 }
+
+/// The demo's people: the one-stop team of UBND Phường Phú Khương (a commune of Vĩnh Long,
+/// competent for civil-status procedures such as 1.001193 Đăng ký khai sinh) and one citizen.
+pub const DEMO_AGENCY: &str = "000.01.90.H61";
+
+/// (id, name, role, officer?)
+pub const DEMO_USERS: &[(&str, &str, tinhso_domain::dossier::Role, bool)] = &[
+    (
+        "mc-phukhuong",
+        "Trần Văn Đức (một cửa)",
+        tinhso_domain::dossier::Role::OneStopOfficer,
+        true,
+    ),
+    (
+        "cv-phukhuong",
+        "Lê Thị Mai (chuyên viên)",
+        tinhso_domain::dossier::Role::Specialist,
+        true,
+    ),
+    (
+        "ld-phukhuong",
+        "Phạm Minh Quân (lãnh đạo)",
+        tinhso_domain::dossier::Role::Leader,
+        true,
+    ),
+    (
+        "vt-phukhuong",
+        "Võ Thị Lan (văn thư)",
+        tinhso_domain::dossier::Role::Clerk,
+        true,
+    ),
+    (
+        "cong-dan-demo",
+        "Nguyễn Thị Hồng Nhung (công dân)",
+        tinhso_domain::dossier::Role::Applicant,
+        false,
+    ),
+];
+
+impl App {
+    /// Creates the demo users and gives each a fresh API token (older demo tokens are revoked).
+    /// Returns (user id, role, token).
+    pub async fn load_demo_users(
+        &self,
+    ) -> Result<Vec<(String, tinhso_domain::dossier::Role, String)>, crate::identity::IdentityError>
+    {
+        let agency = tinhso_domain::agency::AgencyEId::parse(DEMO_AGENCY)
+            .map_err(|e| crate::identity::IdentityError::InvalidUser(e.to_string()))?;
+        let mut out = Vec::new();
+        for (id, name, role, officer) in DEMO_USERS {
+            self.create_user(crate::identity::NewUser {
+                id: id.to_string(),
+                name: name.to_string(),
+                agency: officer.then(|| agency.clone()),
+                roles: vec![*role],
+            })
+            .await?;
+            self.revoke_tokens(id).await?;
+            let token = self.issue_token(id, "demo").await?;
+            out.push((id.to_string(), *role, token));
+        }
+        Ok(out)
+    }
+}

@@ -662,3 +662,58 @@ impl App {
         Ok(report)
     }
 }
+
+impl App {
+    /// Imports a workflow definition (JSON). It must validate (every problem is listed) and
+    /// carry the next version number for its procedure; earlier versions are never altered, and
+    /// dossiers stay pinned to the version they were accepted under.
+    pub async fn import_workflow(
+        &self,
+        path: &Path,
+    ) -> Result<tinhso_domain::dossier::WorkflowDefinition, ImportError> {
+        let (file, text) = read_text(path)?;
+        let reject = |message: String| ImportError::Rejected {
+            file: file.clone(),
+            records: 1,
+            problems: vec![Problem {
+                file: file.clone(),
+                line: None,
+                record: None,
+                field: None,
+                message,
+            }],
+        };
+        let def = tinhso_domain::dossier::WorkflowDefinition::from_json(&text)
+            .map_err(|e| reject(e.to_string()))?;
+        let problems = def.validate();
+        if !problems.is_empty() {
+            return Err(ImportError::Rejected {
+                file: file.clone(),
+                records: 1,
+                problems: problems
+                    .iter()
+                    .map(|p| Problem {
+                        file: file.clone(),
+                        line: None,
+                        record: Some(def.procedure_code.to_string()),
+                        field: Some(p.code().to_string()),
+                        message: p.to_string(),
+                    })
+                    .collect(),
+            });
+        }
+        if self.store.procedure(&def.procedure_code).await?.is_none() {
+            return Err(reject(format!(
+                "không có thủ tục {} trong danh mục / no procedure {} in the catalog",
+                def.procedure_code, def.procedure_code
+            )));
+        }
+        self.store.add_workflow(&def, self.clock.now()).await.map_err(|e| match e {
+            StoreError::Conflict(m) => reject(format!(
+                "phiên bản phải là phiên bản mới nhất + 1 / the version must be the latest + 1 ({m})"
+            )),
+            other => ImportError::Store(other),
+        })?;
+        Ok(def)
+    }
+}

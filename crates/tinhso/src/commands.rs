@@ -7,7 +7,10 @@ use tinhso_app::imports::{ImportOptions, ImportReport};
 use tinhso_app::{App, AppSettings, Config, SystemClock};
 
 use crate::cli_progress::Bar;
-use crate::{CalendarCommand, Cli, Command, ImportCommand};
+use crate::{
+    AuditCommand, CalendarCommand, Cli, Command, ImportCommand, TokenCommand, UserCommand,
+    WorkflowCommand,
+};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut overrides: Vec<(&'static str, String)> = Vec::new();
@@ -56,6 +59,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = app.load_demo(&bar).await?;
             bar.finish_all();
             println!("{report}");
+            let users = app.load_demo_users().await?;
+            println!("Người dùng mẫu (mã truy cập mới, chỉ hiện lần này) / demo users (fresh API tokens, shown once):");
+            for (id, role, token) in users {
+                println!("  {id:16} {:18} {token}", format!("{role:?}"));
+            }
+            println!(
+                "  ví dụ / e.g.: curl -H 'Authorization: Bearer <token>' http://{}/api/v1/dossiers",
+                config.listen
+            );
             if a.no_serve {
                 return Ok(());
             }
@@ -111,6 +123,107 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             Ok(())
+        }
+        Command::User(cmd) => {
+            let app = open_app(&config).await?;
+            match cmd {
+                UserCommand::Add(a) => {
+                    let roles = a
+                        .roles
+                        .iter()
+                        .map(|r| {
+                            serde_json::from_value::<tinhso_domain::dossier::Role>(serde_json::Value::String(r.clone()))
+                                .map_err(|_| anyhow::anyhow!("vai trò không hợp lệ / unknown role {r:?}: use one_stop_officer, specialist, leader, clerk, agency_admin, province_admin, applicant"))
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()?;
+                    let agency = a
+                        .agency
+                        .as_deref()
+                        .map(tinhso_domain::agency::AgencyEId::parse)
+                        .transpose()?;
+                    let user = app
+                        .create_user(tinhso_app::identity::NewUser {
+                            id: a.id,
+                            name: a.name,
+                            agency,
+                            roles,
+                        })
+                        .await?;
+                    println!(
+                        "Đã lưu người dùng / user saved: {} ({})",
+                        user.id, user.name
+                    );
+                }
+                UserCommand::List => {
+                    for u in app.store.users().await? {
+                        let roles: Vec<String> = u.roles.iter().map(|r| format!("{r:?}")).collect();
+                        println!(
+                            "{:24} {:32} {:16} {}{}",
+                            u.id,
+                            u.name,
+                            u.agency.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                            roles.join(","),
+                            if u.disabled { " (disabled)" } else { "" }
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Token(cmd) => {
+            let app = open_app(&config).await?;
+            match cmd {
+                TokenCommand::Issue { user, label } => {
+                    let token = app.issue_token(&user, &label).await?;
+                    eprintln!("Mã truy cập cho {user} (chỉ hiện một lần) / API token for {user} (shown once):");
+                    println!("{token}");
+                }
+                TokenCommand::Revoke { user } => {
+                    let n = app.revoke_tokens(&user).await?;
+                    println!("Đã thu hồi {n} mã / revoked {n} token(s)");
+                }
+            }
+            Ok(())
+        }
+        Command::Workflow(cmd) => {
+            let app = open_app(&config).await?;
+            match cmd {
+                WorkflowCommand::Import { file } => {
+                    let def = app.import_workflow(&file).await?;
+                    println!(
+                        "Đã lưu quy trình / workflow saved: {} phiên bản / version {} ({} bước / steps)",
+                        def.procedure_code,
+                        def.version,
+                        def.steps.len()
+                    );
+                }
+                WorkflowCommand::Show { procedure } => {
+                    let code = tinhso_domain::catalog::ProcedureCode::parse(&procedure)?;
+                    let def = match app.store.workflow(&code).await? {
+                        Some(d) => d,
+                        None => {
+                            eprintln!("(chưa có quy trình riêng: quy trình mặc định / no workflow imported: the default)");
+                            tinhso_domain::dossier::WorkflowDefinition::default_for(code)
+                        }
+                    };
+                    println!("{}", serde_json::to_string_pretty(&def)?);
+                }
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open_app(&config).await?;
+            let v = app.store.verify_audit_chain().await?;
+            match v.first_break {
+                None => {
+                    println!("Chuỗi kiểm toán toàn vẹn / audit chain intact: {} bản ghi / records", v.records);
+                    Ok(())
+                }
+                Some((pos, what)) => bail!(
+                    "chuỗi kiểm toán bị phá vỡ tại vị trí {pos} / audit chain broken at position {pos}: {what} ({} bản ghi đã đọc / records read)",
+                    v.records
+                ),
+            }
         }
         Command::Search(a) => {
             let app = open_app(&config).await?;

@@ -50,6 +50,18 @@ enum Command {
     Calendar(CalendarArgs),
     /// Search the procedure catalog from the terminal (diacritics optional).
     Search(SearchArgs),
+    /// Users: officers (agency + roles), citizens, admins.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens (Authorization: Bearer …): issue one for a user, or revoke all of a user's.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Per-procedure workflow definitions (versioned): import from a JSON file, show the latest.
+    #[command(subcommand)]
+    Workflow(WorkflowCommand),
+    /// The audit trail of dossier events.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print the effective configuration (secrets hidden), or an example file with --example.
     Config(ConfigArgs),
 }
@@ -139,6 +151,69 @@ struct SearchArgs {
     /// At most this many results.
     #[arg(long, default_value_t = 10)]
     limit: usize,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create or update a user. Officers need --agency and at least one --role.
+    Add(UserAddArgs),
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Args)]
+struct UserAddArgs {
+    /// User id: 1–64 characters of a-z 0-9 . _ @ -, e.g. mc-phukhuong.
+    #[arg(long)]
+    id: String,
+    /// Display name, e.g. "Nguyễn Văn A".
+    #[arg(long)]
+    name: String,
+    /// The officer's agency e-ID, e.g. 000.01.90.H61 (none for citizens).
+    #[arg(long, value_name = "E-ID")]
+    agency: Option<String>,
+    /// Role (repeatable): one_stop_officer, specialist, leader, clerk, agency_admin,
+    /// province_admin, applicant.
+    #[arg(long = "role", value_name = "ROLE")]
+    roles: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue a new API token for a user and print it (shown once; only its hash is stored).
+    Issue {
+        /// The user id.
+        user: String,
+        /// A label to recognise the token by, e.g. "may-quay-so-1".
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Revoke every token of a user.
+    Revoke {
+        /// The user id.
+        user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WorkflowCommand {
+    /// Import a workflow definition (JSON); it must validate and be the next version.
+    Import {
+        /// The JSON file.
+        file: PathBuf,
+    },
+    /// Print the latest workflow of a procedure (or the default one when none was imported).
+    Show {
+        /// The procedure code, e.g. 1.001193.
+        procedure: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain of every dossier event; exit non-zero if any record was
+    /// edited, deleted or inserted.
+    Verify,
 }
 
 #[derive(Debug, Args)]
