@@ -1,6 +1,7 @@
 //! tinhso-app integration tests: every use case against both engines (SQLite always; PostgreSQL
 //! when reachable — required when TINHSO_REQUIRE_POSTGRES=1, as in CI).
 
+mod dossiers;
 mod engines;
 mod imports;
 mod search;
