@@ -50,5 +50,5 @@ pub fn from_local(dt: jiff::civil::DateTime) -> Timestamp {
     // A fixed offset has no gaps or folds: the conversion cannot be ambiguous.
     VIETNAM_OFFSET
         .to_timestamp(dt)
-        .unwrap_or_else(|_| Timestamp::UNIX_EPOCH)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
 }

@@ -3,8 +3,7 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -16,21 +15,22 @@ use tinhso_search::SearchQuery;
 use tinhso_store::UnitFilter;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::openapi::Routes;
 use crate::AppState;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/procedures", get(search_procedures))
-        .route("/procedures/{code}", get(get_procedure))
-        .route("/procedures/{code}/versions", get(procedure_versions))
-        .route("/units", get(list_units))
-        .route("/units/{code}", get(get_unit))
-        .route("/agencies", get(list_agencies))
-        .route("/agencies/{eid}", get(get_agency))
-        .route("/calendar/due", get(calendar_due))
-        .route("/calendar/{year}", get(calendar_year))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/procedures", search_procedures)
+        .get("/procedures/{code}", get_procedure)
+        .get("/procedures/{code}/versions", procedure_versions)
+        .get("/units", list_units)
+        .get("/units/{code}", get_unit)
+        .get("/agencies", list_agencies)
+        .get("/agencies/{eid}", get_agency)
+        .get("/calendar/due", calendar_due)
+        .get("/calendar/{year}", calendar_year)
 }
 
 pub async fn not_found() -> ApiError {

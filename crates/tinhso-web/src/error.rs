@@ -22,6 +22,50 @@ pub enum ErrorCode {
     InvalidTimeLimit,
     DatabaseUnavailable,
     Internal,
+    Unauthenticated,
+    Forbidden,
+    DossierNotFound,
+    InvalidDossierCode,
+    IdempotencyKeyReused,
+    InvalidIdempotencyKey,
+    Conflict,
+    InvalidJson,
+    InvalidRequest,
+    PayloadTooLarge,
+    UnknownAction,
+    ChannelNotAllowed,
+    AgencyNotImplementing,
+    NoTimeLimit,
+    AttachmentMissing,
+    AttachmentNotFound,
+    FormNotAvailable,
+    ObjectStoreUnavailable,
+    ObjectCorrupted,
+    IllegalTransition,
+    RoleNotAllowed,
+    NotYourAgency,
+    NotYourDossier,
+    NotInWorkflow,
+    AtOtherAgency,
+    ReasonRequired,
+    AmountRequired,
+    SameAgency,
+    ExtensionAfterDue,
+    ExtensionNotLater,
+    DueNotWorkingTime,
+    TimeOutOfOrder,
+    WorkflowMismatch,
+    InvalidWorkflow,
+    ChannelMismatch,
+    EmptyFile,
+    FileTooLarge,
+    FileTypeNotAllowed,
+    FileTypeMismatch,
+    ArchiveBomb,
+    ImageTooLarge,
+    ActiveContent,
+    FileDamaged,
+    InvalidFileName,
 }
 
 /// (code, status, Vietnamese, English)
@@ -97,6 +141,314 @@ pub const ERROR_TABLE: &[(ErrorCode, &str, u16, &str, &str)] = &[
         "The database is temporarily unavailable; please retry.",
     ),
     (
+        ErrorCode::Unauthenticated,
+        "unauthenticated",
+        401,
+        "Cần đăng nhập: gửi mã truy cập trong tiêu đề Authorization: Bearer.",
+        "Authentication required: send a token in the Authorization: Bearer header.",
+    ),
+    (
+        ErrorCode::Forbidden,
+        "forbidden",
+        403,
+        "Bạn không có quyền thực hiện việc này.",
+        "You are not allowed to do this.",
+    ),
+    (
+        ErrorCode::DossierNotFound,
+        "dossier_not_found",
+        404,
+        "Không tìm thấy hồ sơ.",
+        "No such dossier.",
+    ),
+    (
+        ErrorCode::InvalidDossierCode,
+        "invalid_dossier_code",
+        400,
+        "Mã hồ sơ không hợp lệ (ví dụ đúng: 000.00.04.H40-230414-0002).",
+        "Invalid dossier code (e.g. 000.00.04.H40-230414-0002).",
+    ),
+    (
+        ErrorCode::IdempotencyKeyReused,
+        "idempotency_key_reused",
+        409,
+        "Khóa Idempotency-Key đã được dùng cho một yêu cầu khác.",
+        "The Idempotency-Key was already used for a different request.",
+    ),
+    (
+        ErrorCode::InvalidIdempotencyKey,
+        "invalid_idempotency_key",
+        400,
+        "Khóa Idempotency-Key phải gồm 1–200 ký tự ASCII nhìn thấy được.",
+        "The Idempotency-Key must be 1–200 visible ASCII characters.",
+    ),
+    (
+        ErrorCode::Conflict,
+        "conflict",
+        409,
+        "Hồ sơ vừa được người khác cập nhật; vui lòng thử lại.",
+        "The dossier was changed concurrently; please retry.",
+    ),
+    (
+        ErrorCode::InvalidJson,
+        "invalid_json",
+        400,
+        "Nội dung gửi lên không phải JSON hợp lệ.",
+        "The request body is not valid JSON.",
+    ),
+    (
+        ErrorCode::InvalidRequest,
+        "invalid_request",
+        422,
+        "Dữ liệu gửi lên không hợp lệ.",
+        "The request data is invalid.",
+    ),
+    (
+        ErrorCode::PayloadTooLarge,
+        "payload_too_large",
+        413,
+        "Nội dung gửi lên quá lớn.",
+        "The request body is too large.",
+    ),
+    (
+        ErrorCode::UnknownAction,
+        "unknown_action",
+        422,
+        "Không có thao tác này trên hồ sơ.",
+        "No such action on a dossier.",
+    ),
+    (
+        ErrorCode::ChannelNotAllowed,
+        "channel_not_allowed",
+        422,
+        "Kênh nộp hồ sơ không phù hợp với người nộp.",
+        "The channel does not suit the submitter.",
+    ),
+    (
+        ErrorCode::AgencyNotImplementing,
+        "agency_not_implementing",
+        422,
+        "Cơ quan này không thực hiện thủ tục đã chọn.",
+        "This agency does not carry out the chosen procedure.",
+    ),
+    (
+        ErrorCode::NoTimeLimit,
+        "no_time_limit",
+        422,
+        "Thủ tục chưa có thời hạn giải quyết nên chưa tính được ngày hẹn trả.",
+        "The procedure has no time limit, so no due date can be computed.",
+    ),
+    (
+        ErrorCode::AttachmentMissing,
+        "attachment_missing",
+        422,
+        "Tệp đính kèm được dẫn chiếu chưa được tải lên.",
+        "A cited attachment was never uploaded.",
+    ),
+    (
+        ErrorCode::AttachmentNotFound,
+        "attachment_not_found",
+        404,
+        "Không tìm thấy tệp đính kèm.",
+        "No such attachment.",
+    ),
+    (
+        ErrorCode::FormNotAvailable,
+        "form_not_available",
+        409,
+        "Hồ sơ chưa có biểu mẫu này (chưa xảy ra sự việc tương ứng).",
+        "This form does not exist for the dossier (its event has not happened).",
+    ),
+    (
+        ErrorCode::ObjectStoreUnavailable,
+        "object_store_unavailable",
+        503,
+        "Kho tệp tạm thời không truy cập được, vui lòng thử lại.",
+        "The file store is temporarily unavailable; please retry.",
+    ),
+    (
+        ErrorCode::ObjectCorrupted,
+        "object_corrupted",
+        500,
+        "Tệp lưu trữ đã bị hỏng; vui lòng báo quản trị viên.",
+        "A stored file is corrupted; please tell the administrator.",
+    ),
+    (
+        ErrorCode::IllegalTransition,
+        "illegal_transition",
+        409,
+        "Không thể thực hiện thao tác này ở trạng thái hiện tại của hồ sơ.",
+        "This action is not possible in the dossier's current status.",
+    ),
+    (
+        ErrorCode::RoleNotAllowed,
+        "role_not_allowed",
+        403,
+        "Vai trò của bạn không được thực hiện thao tác này.",
+        "Your role may not perform this action.",
+    ),
+    (
+        ErrorCode::NotYourAgency,
+        "not_your_agency",
+        403,
+        "Hồ sơ không thuộc cơ quan của bạn ở bước này.",
+        "The dossier is not at your agency at this step.",
+    ),
+    (
+        ErrorCode::NotYourDossier,
+        "not_your_dossier",
+        403,
+        "Hồ sơ không phải của bạn.",
+        "The dossier is not yours.",
+    ),
+    (
+        ErrorCode::NotInWorkflow,
+        "not_in_workflow",
+        409,
+        "Quy trình không cho phép thao tác này ở bước hiện tại.",
+        "The workflow does not offer this action at the current step.",
+    ),
+    (
+        ErrorCode::AtOtherAgency,
+        "at_other_agency",
+        409,
+        "Hồ sơ đang được xử lý tại cơ quan khác.",
+        "The dossier is being handled at another agency.",
+    ),
+    (
+        ErrorCode::ReasonRequired,
+        "reason_required",
+        422,
+        "Cần ghi rõ lý do.",
+        "A reason is required.",
+    ),
+    (
+        ErrorCode::AmountRequired,
+        "amount_required",
+        422,
+        "Cần số tiền lớn hơn 0.",
+        "An amount above zero is required.",
+    ),
+    (
+        ErrorCode::SameAgency,
+        "same_agency",
+        422,
+        "Không chuyển hồ sơ cho chính cơ quan đang xử lý.",
+        "Cannot transfer to the agency already handling it.",
+    ),
+    (
+        ErrorCode::ExtensionAfterDue,
+        "extension_after_due",
+        409,
+        "Đã quá hạn: văn bản xin lỗi và gia hạn (Mẫu 04) phải gửi trước hạn.",
+        "The due date has passed: the apology and extension (Mẫu 04) must come before it.",
+    ),
+    (
+        ErrorCode::ExtensionNotLater,
+        "extension_not_later",
+        422,
+        "Ngày hẹn mới phải sau ngày hẹn cũ.",
+        "The new due date must be after the old one.",
+    ),
+    (
+        ErrorCode::DueNotWorkingTime,
+        "due_not_working_time",
+        422,
+        "Ngày hẹn mới không nằm trong giờ làm việc.",
+        "The new due date is not within working time.",
+    ),
+    (
+        ErrorCode::TimeOutOfOrder,
+        "time_out_of_order",
+        409,
+        "Thời điểm thao tác trước sự kiện gần nhất của hồ sơ.",
+        "The action's time is before the dossier's latest event.",
+    ),
+    (
+        ErrorCode::WorkflowMismatch,
+        "workflow_mismatch",
+        409,
+        "Quy trình không khớp với hồ sơ.",
+        "The workflow does not match the dossier.",
+    ),
+    (
+        ErrorCode::InvalidWorkflow,
+        "invalid_workflow",
+        409,
+        "Quy trình của thủ tục có lỗi; vui lòng báo quản trị viên.",
+        "The procedure's workflow is invalid; please tell the administrator.",
+    ),
+    (
+        ErrorCode::ChannelMismatch,
+        "channel_mismatch",
+        422,
+        "Hồ sơ trực tuyến do chủ hồ sơ tự nộp.",
+        "An online dossier is submitted by the applicant.",
+    ),
+    (
+        ErrorCode::EmptyFile,
+        "empty_file",
+        422,
+        "Tệp tải lên không có nội dung.",
+        "The uploaded file is empty.",
+    ),
+    (
+        ErrorCode::FileTooLarge,
+        "file_too_large",
+        413,
+        "Tệp quá dung lượng cho phép.",
+        "The file is larger than allowed.",
+    ),
+    (
+        ErrorCode::FileTypeNotAllowed,
+        "file_type_not_allowed",
+        415,
+        "Loại tệp không được chấp nhận. Vui lòng gửi PDF, ảnh JPEG/PNG hoặc tài liệu văn phòng.",
+        "This type of file is not accepted. Please send a PDF, a JPEG/PNG image or an office document.",
+    ),
+    (
+        ErrorCode::FileTypeMismatch,
+        "file_type_mismatch",
+        422,
+        "Phần mở rộng của tên tệp không khớp với nội dung tệp.",
+        "The file name's extension does not match the file's content.",
+    ),
+    (
+        ErrorCode::ArchiveBomb,
+        "archive_bomb",
+        422,
+        "Tệp nén có dung lượng giải nén hoặc số thành phần vượt giới hạn.",
+        "The compressed file would expand beyond the limits.",
+    ),
+    (
+        ErrorCode::ImageTooLarge,
+        "image_too_large",
+        422,
+        "Ảnh có kích thước (số điểm ảnh) vượt giới hạn.",
+        "The image has more pixels than allowed.",
+    ),
+    (
+        ErrorCode::ActiveContent,
+        "active_content",
+        422,
+        "Tệp chứa macro, mã lệnh hoặc liên kết thực thi; vui lòng lưu lại ở dạng không có macro (ví dụ PDF).",
+        "The file contains macros, scripts or executable links; please save it without them (e.g. as PDF).",
+    ),
+    (
+        ErrorCode::FileDamaged,
+        "file_damaged",
+        422,
+        "Tệp bị hỏng hoặc tải lên chưa trọn vẹn; vui lòng tải lại.",
+        "The file is damaged or was not fully uploaded; please upload it again.",
+    ),
+    (
+        ErrorCode::InvalidFileName,
+        "invalid_file_name",
+        422,
+        "Tên tệp không hợp lệ.",
+        "Invalid file name.",
+    ),
+    (
         ErrorCode::Internal,
         "internal_error",
         500,
@@ -117,6 +469,10 @@ impl ErrorCode {
     }
     pub fn status(self) -> StatusCode {
         StatusCode::from_u16(self.row().2).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+    /// The code with this snake_case name.
+    pub fn from_name(name: &str) -> Option<ErrorCode> {
+        ERROR_TABLE.iter().find(|r| r.1 == name).map(|r| r.0)
     }
 }
 
@@ -163,6 +519,7 @@ impl IntoResponse for ApiError {
                 "request failed"
             );
         }
+        let status = self.code.status();
         let body = Body {
             error: Inner {
                 code: row.1,
@@ -171,7 +528,38 @@ impl IntoResponse for ApiError {
                 detail: self.detail.as_deref(),
             },
         };
-        (self.code.status(), Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if self.code == ErrorCode::Unauthenticated {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<tinhso_app::dossiers::DossierError> for ApiError {
+    fn from(e: tinhso_app::dossiers::DossierError) -> Self {
+        use tinhso_app::dossiers::DossierError as E;
+        match e {
+            E::Store(s) => s.into(),
+            E::Form(f) => ApiError::with(ErrorCode::Internal, f.to_string()),
+            E::WorkflowMissing(..) => ApiError::with(ErrorCode::Internal, e.to_string()),
+            E::Object(ref o) if o.code() == "object_store_unavailable" => {
+                tracing::error!(error = %o, "object store unavailable");
+                ApiError::new(ErrorCode::ObjectStoreUnavailable)
+            }
+            E::Object(ref o) if o.code() == "object_corrupted" => {
+                ApiError::with(ErrorCode::ObjectCorrupted, o.to_string())
+            }
+            E::Object(o) => ApiError::with(ErrorCode::Internal, o.to_string()),
+            // Fixed texts and labels only: no personal data in these messages.
+            other => match ErrorCode::from_name(other.code()) {
+                Some(code) => ApiError::with(code, other.to_string()),
+                None => ApiError::with(ErrorCode::Internal, other.to_string()),
+            },
+        }
     }
 }
 
@@ -202,6 +590,43 @@ mod tests {
             assert!(!vi.is_empty() && !en.is_empty());
             assert!(StatusCode::from_u16(*status).is_ok());
             assert_eq!(code.as_str(), *name);
+        }
+        assert_eq!(ERROR_TABLE[ERROR_TABLE.len() - 1].0, ErrorCode::Internal);
+    }
+
+    #[test]
+    fn every_domain_and_upload_code_is_in_the_table() {
+        use tinhso_domain::dossier::{ActionKind, DomainError, NationalStatus};
+        let domain = [
+            DomainError::IllegalTransition {
+                action: ActionKind::Accept,
+                status: NationalStatus::Delivered,
+            },
+            DomainError::NotYourAgency,
+            DomainError::NotYourDossier,
+            DomainError::ReasonRequired,
+            DomainError::AmountRequired,
+            DomainError::SameAgency,
+            DomainError::WorkflowMismatch,
+            DomainError::InvalidWorkflow(String::new()),
+            DomainError::ChannelMismatch,
+        ];
+        for e in domain {
+            assert!(ErrorCode::from_name(e.code()).is_some(), "{}", e.code());
+        }
+        for (code, _, _) in tinhso_objects::UploadError::CODES {
+            assert!(ErrorCode::from_name(code).is_some(), "{code}");
+        }
+        for code in [
+            "role_not_allowed",
+            "not_in_workflow",
+            "at_other_agency",
+            "extension_after_due",
+            "extension_not_later",
+            "due_not_working_time",
+            "time_out_of_order",
+        ] {
+            assert!(ErrorCode::from_name(code).is_some(), "{code}");
         }
     }
 }

@@ -3,18 +3,22 @@
 //! The only crate that knows HTTP. It translates requests into use-case calls on
 //! [`tinhso_app::App`] and results into JSON or HTML; it holds no rules of its own.
 //!
-//! - `/api/v1/…`: the JSON API ([`api`]); errors follow the table in [`error`].
+//! - `/api/v1/…`: the JSON API: the catalog ([`api`]) and dossiers ([`dossiers`], signed in
+//!   with a bearer token, [`auth`]); errors follow the table in [`error`].
+//! - `/api/openapi.json`: the OpenAPI 3.1 description of every route ([`openapi`]).
 //! - `/healthz` (process alive), `/readyz` (database reachable), `/metrics` (Prometheus).
 //! - `/`: a landing page in Vietnamese with English.
 
 pub mod api;
+pub mod auth;
+pub mod dossiers;
 pub mod error;
+pub mod openapi;
 mod pages;
 mod telemetry;
 
 use std::sync::Arc;
 
-use axum::routing::get;
 use axum::Router;
 use tinhso_app::App;
 
@@ -27,14 +31,21 @@ pub struct AppState {
     pub metrics: Metrics,
 }
 
+/// Every route, registered once: the router and the OpenAPI check both read this.
+pub fn routes() -> openapi::Routes {
+    openapi::Routes::new()
+        .get("/", pages::home)
+        .get("/healthz", telemetry::healthz)
+        .get("/readyz", telemetry::readyz)
+        .get("/metrics", telemetry::metrics)
+        .get("/api/openapi.json", openapi::serve)
+        .nest("/api/v1", api::routes().merge(dossiers::routes()))
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/healthz", get(telemetry::healthz))
-        .route("/readyz", get(telemetry::readyz))
-        .route("/metrics", get(telemetry::metrics))
-        .nest("/api/v1", api::routes())
+    routes()
+        .into_router()
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -11,6 +11,8 @@ use tinhso_app::{App, AppSettings, FixedClock};
 use tinhso_web::{router, AppState, Metrics};
 use tower::ServiceExt;
 
+mod dossiers;
+
 struct TestServer {
     router: axum::Router,
     _dir: std::path::PathBuf,
