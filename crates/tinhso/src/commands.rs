@@ -261,12 +261,20 @@ async fn open_app(config: &Config) -> anyhow::Result<Arc<App>> {
             redacted(config)
         )
     })?;
+    let objects =
+        tinhso_objects::LocalDiskStore::in_data_folder(&config.data_dir.0).with_context(|| {
+            format!(
+                "không mở được kho tệp / cannot open the object store in {}",
+                config.data_dir
+            )
+        })?;
     let app = App::new(
         store,
         Arc::new(SystemClock),
         AppSettings::from_config(config),
     )
-    .await?;
+    .await?
+    .with_objects(Arc::new(objects));
     Ok(Arc::new(app))
 }
 
@@ -282,11 +290,19 @@ async fn serve(app: Arc<App>, config: &Config) -> anyhow::Result<()> {
         redacted(config),
     );
     tracing::info!(%addr, backend = app.store.backend(), "listening");
+    // The deadline sweep runs on every node but acts only on the node holding its lease.
+    let scheduler = tinhso_app::scheduler::spawn_scheduler(
+        app.clone(),
+        tinhso_app::scheduler::SweepSettings::for_node(tinhso_app::scheduler::default_node_id()),
+        std::time::Duration::from_secs(60),
+    );
     let state = tinhso_web::AppState {
         app,
         metrics: tinhso_web::Metrics::install(),
     };
-    tinhso_web::serve(state, listener).await?;
+    let result = tinhso_web::serve(state, listener).await;
+    scheduler.abort();
+    result?;
     Ok(())
 }
 
