@@ -14,5 +14,6 @@ pub use tinhso_calendar as calendar;
 pub mod agency;
 pub mod catalog;
 pub mod dossier;
+pub mod kpi;
 pub mod text;
 pub mod units;
