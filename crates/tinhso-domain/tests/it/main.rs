@@ -4,6 +4,7 @@
 mod dossier;
 mod dvcqg;
 mod files;
+mod kpi;
 mod units;
 
 use std::path::PathBuf;
