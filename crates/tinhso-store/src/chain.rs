@@ -135,7 +135,7 @@ impl ChainHead {
             chain_pos: pos,
             ..content.clone()
         };
-        let prev = std::mem::replace(&mut self.hash, String::new());
+        let prev = std::mem::take(&mut self.hash);
         let hash = chain_hash(&prev, &content);
         self.pos = pos;
         self.hash = hash.clone();
