@@ -1,29 +1,38 @@
-//! Throughput of dossier creates through `write_dossiers` with 64 concurrent callers on a
-//! PostgreSQL database (TINHSO_BENCH_POSTGRES_URL, default the local server), group-committed.
+//! Throughput and latency of dossier writes through `write_dossiers` with concurrent callers on
+//! a PostgreSQL database (TINHSO_BENCH_POSTGRES_URL, default the local server), group-committed.
 //!
-//! `cargo run --release -p tinhso-store-postgres --example dossier_writes [-- CREATES [TASKS]]`
-//! (defaults 20000 creates, 64 tasks). A database of its own is created and dropped.
-
-use std::sync::Arc;
-use std::time::Instant;
+//! `cargo run --release -p tinhso-store-postgres --example dossier_writes [-- WRITES [TASKS [MODE]]]`
+//! (defaults 20000 writes, 64 tasks, mode `creates`). Mode `actions`: each task first creates
+//! one dossier, then records WRITES/TASKS officer actions on it (each an event with optimistic
+//! concurrency, as an officer's action is). Prints writes/s and the per-call latency p50, p99
+//! and max. A database of its own is created and dropped.
 
 use std::str::FromStr;
-use tinhso_domain::agency::AgencyEId;
-use tinhso_store::conformance::{sample_new_dossier, write_one, AGENCY_A, AGENCY_B};
-use tinhso_store::dossiers::DossierWrite;
-use tinhso_store::AuditStore;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use tinhso_domain::agency::AgencyEId;
+use tinhso_store::conformance::{
+    sample_acceptance, sample_new_dossier, write_one, AGENCY_A, AGENCY_B,
+};
+use tinhso_store::dossiers::DossierWrite;
+use tinhso_store::{AuditStore, DossierStore};
 use tinhso_store_postgres::{PgConnectOptions, PostgresStore};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let creates: usize = args
+    let writes: usize = args
         .next()
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(20_000);
     let tasks: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(64);
+    let actions = match args.next().as_deref() {
+        None | Some("creates") => false,
+        Some("actions") => true,
+        Some(other) => return Err(format!("unknown mode {other:?}").into()),
+    };
     let url = std::env::var("TINHSO_BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
     let admin_options = PgConnectOptions::from_str(&url)?;
@@ -35,6 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = Arc::new(PostgresStore::connect_with(admin_options.database(&name)).await?);
     let agencies = [AgencyEId::parse(AGENCY_A)?, AgencyEId::parse(AGENCY_B)?];
     let received: jiff::civil::DateTime = "2026-01-05T09:00".parse()?;
+    let due: jiff::civil::DateTime = "2026-01-08T17:00".parse()?;
     let at: jiff::Timestamp = "2026-01-05T02:00:00Z".parse()?;
 
     let started = Instant::now();
@@ -42,28 +52,65 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for t in 0..tasks {
         let store = store.clone();
         let agency = agencies[t % 2].clone();
-        let n = creates / tasks + usize::from(t < creates % tasks);
+        let n = writes / tasks + usize::from(t < writes % tasks);
         handles.push(tokio::spawn(async move {
-            for i in 0..n {
-                let new = sample_new_dossier(&agency, &format!("Người {t}-{i}"), None, received);
-                if let Err(e) =
-                    write_one(store.as_ref(), DossierWrite::Create(Box::new(new)), at).await
-                {
-                    return Err(e.to_string());
-                }
+            let mut latencies = Vec::with_capacity(n);
+            let mut own = None;
+            if actions {
+                let new = sample_new_dossier(&agency, &format!("Người {t}"), None, received);
+                let out = write_one(store.as_ref(), DossierWrite::Create(Box::new(new)), at)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                own = store
+                    .dossier_by_id(out.dossier_id)
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
-            Ok(n)
+            for i in 0..n {
+                let write = match &own {
+                    Some(stored) => {
+                        let mut action = sample_acceptance(stored, received, due);
+                        action.expected_events = stored.events + i as u32;
+                        DossierWrite::Update(Box::new(action))
+                    }
+                    None => DossierWrite::Create(Box::new(sample_new_dossier(
+                        &agency,
+                        &format!("Người {t}-{i}"),
+                        None,
+                        received,
+                    ))),
+                };
+                let sent = Instant::now();
+                write_one(store.as_ref(), write, at)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                latencies.push(sent.elapsed());
+            }
+            Ok::<_, String>(latencies)
         }));
     }
-    let mut done = 0;
+    let mut latencies: Vec<Duration> = Vec::with_capacity(writes);
     for h in handles {
-        done += h.await?.map_err(|e| format!("create failed: {e}"))?;
+        latencies.extend(h.await?.map_err(|e| format!("write failed: {e}"))?);
     }
     let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    let what = if actions { "actions" } else { "creates" };
     println!(
-        "postgres, {tasks} tasks: {done} creates in {:.2?} = {:.0} creates/s",
+        "postgres, {tasks} tasks: {} {what} in {:.2?} = {:.0} {what}/s; latency p50 {:.2?}, \
+         p99 {:.2?}, max {:.2?}",
+        latencies.len(),
         elapsed,
-        done as f64 / elapsed.as_secs_f64()
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        pick(0.50),
+        pick(0.99),
+        latencies.last().copied().unwrap_or_default(),
     );
     let verified = Instant::now();
     let v = store.verify_audit_chain().await?;
