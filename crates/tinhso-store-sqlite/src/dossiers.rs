@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::SqliteConnection;
+use std::collections::HashMap;
 use tinhso_domain::catalog::ProcedureCode;
 use tinhso_domain::dossier::{Dossier, DossierCode, WorkflowDefinition};
 use tinhso_domain::text::fold;
@@ -21,6 +22,8 @@ use tinhso_store::dossiers::{
     IdempotencyKey, IdempotentResult, NewDossier, OutboxMessage, StoreErrorString, StoredDossier,
     StoredEvent, User, WriteError, WriteOutcome,
 };
+
+use tinhso_store::group_commit::plan::{self, CurrentDossier, GroupPlan, GroupReads};
 use tinhso_store::group_commit::{GroupCommitter, WriteRequest, WriteResult};
 use tinhso_store::{
     AuditStore, DossierStore, IdentityStore, LeaseStore, StoreError, StoreResult, WorkflowStore,
@@ -112,6 +115,49 @@ impl GroupCommitter for SqliteCommitter {
         &mut self,
         group: Vec<WriteRequest>,
     ) -> StoreResult<Vec<Vec<WriteResult>>> {
+        if let Some(results) = self.commit_batched(&group).await? {
+            return Ok(results);
+        }
+        self.commit_one_by_one(group).await
+    }
+}
+
+impl SqliteCommitter {
+    /// The group as a few multi-row statements ([`tinhso_store::group_commit::plan`]).
+    /// `Ok(None)`: a statement failed or the plan cannot be trusted; the transaction was rolled
+    /// back (with any sequence numbers it took) and the group must run one write at a time.
+    async fn commit_batched(
+        &mut self,
+        group: &[WriteRequest],
+    ) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)?;
+        match write_batched(&mut tx, group).await {
+            Ok(Some(results)) => {
+                // Never retried: a failed COMMIT fails the whole group.
+                tx.commit().await.map_err(db_err)?;
+                Ok(Some(results))
+            }
+            Ok(None) => {
+                tx.rollback().await.map_err(db_err)?;
+                Ok(None)
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "batched dossier group failed; one write at a time");
+                tx.rollback().await.map_err(db_err)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// One savepoint per write: the path for groups whose batch failed.
+    async fn commit_one_by_one(
+        &mut self,
+        group: Vec<WriteRequest>,
+    ) -> StoreResult<Vec<Vec<WriteResult>>> {
         let mut tx = self
             .writer
             .begin_with("BEGIN IMMEDIATE")
@@ -158,6 +204,291 @@ impl GroupCommitter for SqliteCommitter {
         tx.commit().await.map_err(db_err)?;
         Ok(results)
     }
+}
+
+/// Rows per multi-row statement: SQLite allows 32 766 bound values per statement, the widest
+/// row here has 22.
+const ROWS_PER_STATEMENT: usize = 256;
+
+/// `(?, ?, …)` repeated `rows` times, comma separated.
+fn value_rows(rows: usize, columns: usize) -> String {
+    let one = format!("({})", vec!["?"; columns].join(", "));
+    vec![one; rows].join(", ")
+}
+
+/// Every statement of a batched group, inside the open transaction. `Ok(None)` when the plan
+/// says to go one by one.
+async fn write_batched(
+    conn: &mut SqliteConnection,
+    group: &[WriteRequest],
+) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
+    let row = sqlx::query("SELECT chain_pos, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let head = ChainHead {
+        pos: get(&row, "chain_pos")?,
+        hash: get(&row, "hash")?,
+    };
+    let start = head.pos;
+    let mut reads = GroupReads::default();
+    for chunk in plan::keys_to_read(group).chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT k.user_id, k.key, k.request_hash, k.dossier_id, k.event_seq, d.code \
+             FROM idempotency_keys k JOIN dossiers d ON d.id = k.dossier_id \
+             WHERE (k.user_id, k.key) IN (VALUES {})",
+            value_rows(chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for (user, key) in chunk {
+            query = query.bind(*user).bind(*key);
+        }
+        for row in query.fetch_all(&mut *conn).await.map_err(db_err)? {
+            reads.keys.insert(
+                (get(&row, "user_id")?, get(&row, "key")?),
+                IdempotentResult {
+                    request_hash: get(&row, "request_hash")?,
+                    dossier_id: get(&row, "dossier_id")?,
+                    dossier_code: get(&row, "code")?,
+                    event_seq: u32_of("stored event seq", get(&row, "event_seq")?)?,
+                },
+            );
+        }
+    }
+    for chunk in plan::dossiers_to_read(group).chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, code, events, due_soon_flagged, late_flagged, state FROM dossiers \
+             WHERE id IN ({})",
+            vec!["?"; chunk.len()].join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await.map_err(db_err)? {
+            let code: String = get(&row, "code")?;
+            reads.dossiers.insert(
+                get(&row, "id")?,
+                CurrentDossier {
+                    code: DossierCode::parse(&code)
+                        .map_err(|e| corrupt("stored dossier code", e))?,
+                    events: u32_of("stored event count", get(&row, "events")?)?,
+                    due_soon_flagged: get(&row, "due_soon_flagged")?,
+                    late_flagged: get(&row, "late_flagged")?,
+                    state: get(&row, "state")?,
+                },
+            );
+        }
+    }
+
+    let mut plan = GroupPlan::new(group, reads);
+    if plan.needs_one_by_one() {
+        return Ok(None);
+    }
+    // domain.md §5.2: numbers are taken in the transaction that records the dossiers, only for
+    // creates that passed their checks (so each is used), and given back by a rollback.
+    let demand = plan.sequence_demand();
+    let mut lasts = Vec::with_capacity(demand.len());
+    if !demand.is_empty() {
+        let sql = format!(
+            "INSERT INTO dossier_sequences (agency, day, last) VALUES {} \
+             ON CONFLICT (agency, day) DO UPDATE SET last = last + excluded.last \
+             RETURNING agency, day, last",
+            value_rows(demand.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for d in demand {
+            query = query
+                .bind(d.agency.as_str())
+                .bind(date_text(d.day))
+                .bind(i64::from(d.count));
+        }
+        let rows = query.fetch_all(&mut *conn).await.map_err(db_err)?;
+        let mut by_key = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let agency: String = get(&row, "agency")?;
+            let day: String = get(&row, "day")?;
+            let last: i64 = get(&row, "last")?;
+            by_key.insert((agency, day), last);
+        }
+        for d in demand {
+            let key = (d.agency.as_str().to_string(), date_text(d.day));
+            lasts.push(by_key.get(&key).copied().ok_or_else(|| {
+                StoreError::Other("the sequence upsert did not return a day".into())
+            })?);
+        }
+    }
+    let new_rows = plan.assign_codes(&lasts)?;
+    let mut ids = HashMap::with_capacity(new_rows.len());
+    for chunk in new_rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO dossiers (code, code_agency, code_date, code_seq, receiving_agency, \
+             competent_agency, transferred_to, procedure_code, status, current_step, \
+             applicant_id, applicant_folded, received_at, accepted_at, due_at, paused, events, \
+             lookup_secret_hash, state, applicant, form, created_at, updated_at) VALUES {} \
+             RETURNING id, code",
+            vec![
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)";
+                chunk.len()
+            ]
+            .join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for r in chunk {
+            let c = &r.columns;
+            query = query
+                .bind(r.code.as_str())
+                .bind(r.code_agency.as_str())
+                .bind(date_text(r.code_date))
+                .bind(i64::from(r.code_seq))
+                .bind(c.receiving.as_str())
+                .bind(c.competent.as_str())
+                .bind(c.transferred.as_deref())
+                .bind(c.procedure.as_str())
+                .bind(i64::from(c.status))
+                .bind(c.step.as_deref())
+                .bind(c.applicant_id.as_deref())
+                .bind(r.applicant_folded.as_str())
+                .bind(c.received_at.as_str())
+                .bind(c.accepted_at.as_deref())
+                .bind(c.due_at.as_deref())
+                .bind(c.paused)
+                .bind(r.lookup_secret_hash.as_str())
+                .bind(&*r.state)
+                .bind(r.applicant.as_str())
+                .bind(r.form.as_str())
+                .bind(micros(r.at))
+                .bind(micros(r.at));
+        }
+        for row in query.fetch_all(&mut *conn).await.map_err(db_err)? {
+            ids.insert(get::<String>(&row, "code")?, get::<i64>(&row, "id")?);
+        }
+    }
+    let rows = plan.finish(&ids, head)?;
+
+    for chunk in rows.changes.chunks(ROWS_PER_STATEMENT) {
+        // One row per changed dossier; flag-only changes keep the state columns.
+        let sql = format!(
+            "WITH v (id, expected, n_events, has_state, n_receiving, n_competent, \
+             n_transferred, n_procedure, n_status, n_step, n_applicant, n_received, n_accepted, \
+             n_due, n_paused, n_state, n_due_soon, n_late, n_updated) AS (VALUES {}) \
+             UPDATE dossiers SET \
+             receiving_agency = CASE WHEN v.has_state THEN v.n_receiving ELSE dossiers.receiving_agency END, \
+             competent_agency = CASE WHEN v.has_state THEN v.n_competent ELSE dossiers.competent_agency END, \
+             transferred_to = CASE WHEN v.has_state THEN v.n_transferred ELSE dossiers.transferred_to END, \
+             procedure_code = CASE WHEN v.has_state THEN v.n_procedure ELSE dossiers.procedure_code END, \
+             status = CASE WHEN v.has_state THEN v.n_status ELSE dossiers.status END, \
+             current_step = CASE WHEN v.has_state THEN v.n_step ELSE dossiers.current_step END, \
+             applicant_id = CASE WHEN v.has_state THEN v.n_applicant ELSE dossiers.applicant_id END, \
+             received_at = CASE WHEN v.has_state THEN v.n_received ELSE dossiers.received_at END, \
+             accepted_at = CASE WHEN v.has_state THEN v.n_accepted ELSE dossiers.accepted_at END, \
+             due_at = CASE WHEN v.has_state THEN v.n_due ELSE dossiers.due_at END, \
+             paused = CASE WHEN v.has_state THEN v.n_paused ELSE dossiers.paused END, \
+             state = CASE WHEN v.has_state THEN v.n_state ELSE dossiers.state END, \
+             events = v.n_events, due_soon_flagged = v.n_due_soon, late_flagged = v.n_late, \
+             updated_at = v.n_updated \
+             FROM v WHERE dossiers.id = v.id AND dossiers.events = v.expected",
+            value_rows(chunk.len(), 19)
+        );
+        let mut query = sqlx::query(&sql);
+        for ch in chunk {
+            let (c, state) = match &ch.state {
+                Some((c, state)) => (Some(c), Some(&**state)),
+                None => (None, None),
+            };
+            query = query
+                .bind(ch.id)
+                .bind(i64::from(ch.expected_events))
+                .bind(i64::from(ch.events))
+                .bind(c.is_some())
+                .bind(c.map(|c| c.receiving.as_str()))
+                .bind(c.map(|c| c.competent.as_str()))
+                .bind(c.and_then(|c| c.transferred.as_deref()))
+                .bind(c.map(|c| c.procedure.as_str()))
+                .bind(c.map(|c| i64::from(c.status)))
+                .bind(c.and_then(|c| c.step.as_deref()))
+                .bind(c.and_then(|c| c.applicant_id.as_deref()))
+                .bind(c.map(|c| c.received_at.as_str()))
+                .bind(c.and_then(|c| c.accepted_at.as_deref()))
+                .bind(c.and_then(|c| c.due_at.as_deref()))
+                .bind(c.map(|c| c.paused))
+                .bind(state)
+                .bind(ch.due_soon_flagged)
+                .bind(ch.late_flagged)
+                .bind(micros(ch.updated_at));
+        }
+        let done = query.execute(&mut *conn).await.map_err(db_err)?;
+        if done.rows_affected() != chunk.len() as u64 {
+            return Err(StoreError::Conflict(
+                "a dossier changed under its group's plan".into(),
+            ));
+        }
+    }
+    for chunk in rows.events.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO dossier_events (dossier_id, seq, chain_pos, event, flag, state_after, \
+             attachments, comment, recorded_at, prev_hash, hash) VALUES {}",
+            value_rows(chunk.len(), 11)
+        );
+        let mut query = sqlx::query(&sql);
+        for e in chunk {
+            query = query
+                .bind(e.dossier_id)
+                .bind(i64::from(e.seq))
+                .bind(e.chain_pos)
+                .bind(e.event.as_deref())
+                .bind(e.flag)
+                .bind(&*e.state_after)
+                .bind(e.attachments.as_str())
+                .bind(e.comment.as_str())
+                .bind(micros(e.recorded_at))
+                .bind(e.prev_hash.as_str())
+                .bind(e.hash.as_str());
+        }
+        query.execute(&mut *conn).await.map_err(db_err)?;
+    }
+    for chunk in rows.keys.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO idempotency_keys (user_id, key, request_hash, dossier_id, event_seq, \
+             created_at) VALUES {}",
+            value_rows(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for k in chunk {
+            query = query
+                .bind(k.user_id.as_str())
+                .bind(k.key.as_str())
+                .bind(k.request_hash.as_str())
+                .bind(k.dossier_id)
+                .bind(i64::from(k.event_seq))
+                .bind(micros(k.created_at));
+        }
+        query.execute(&mut *conn).await.map_err(db_err)?;
+    }
+    for chunk in rows.outbox.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO outbox (topic, payload, dossier_id, created_at) VALUES {}",
+            value_rows(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for o in chunk {
+            query = query
+                .bind(o.topic.as_str())
+                .bind(o.payload.as_str())
+                .bind(o.dossier_id)
+                .bind(micros(o.created_at));
+        }
+        query.execute(&mut *conn).await.map_err(db_err)?;
+    }
+    if rows.head.pos != start {
+        sqlx::query("UPDATE audit_head SET chain_pos = ?, hash = ? WHERE id = 1")
+            .bind(rows.head.pos)
+            .bind(&rows.head.hash)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(Some(rows.results))
 }
 
 async fn savepoint(conn: &mut SqliteConnection, sql: &'static str) -> StoreResult<()> {

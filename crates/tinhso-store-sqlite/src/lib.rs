@@ -61,6 +61,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// How long a connection waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Prepared statements the writer connection keeps (sqlx's default is 100).
+const WRITER_STATEMENTS: usize = 1024;
 /// Reader connections (the writer is always one).
 const READERS: u32 = 4;
 
@@ -113,7 +115,9 @@ impl SqliteStore {
             .max_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_with(base.clone())
+            // Batched dossier groups use one statement text per row count and table (up to
+            // 256 rows, about six tables): keep them prepared rather than re-parse them.
+            .connect_with(base.clone().statement_cache_capacity(WRITER_STATEMENTS))
             .await
             .map_err(db_err)?;
         MIGRATOR.run(&writer).await.map_err(migrate_err)?;

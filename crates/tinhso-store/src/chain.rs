@@ -34,7 +34,7 @@ pub fn write_canonical(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
+                push_json_string(key, out);
                 out.push(':');
                 if let Some(v) = map.get(key) {
                     write_canonical(v, out);
@@ -82,20 +82,73 @@ pub struct ChainContent<'a> {
 
 /// The record's hash given the previous record's hash.
 pub fn chain_hash(prev_hash: &str, content: &ChainContent<'_>) -> String {
-    let mut text = String::with_capacity(1024);
+    let event = canonical(content.event);
+    let state_after = canonical(content.state_after);
+    let attachments = canonical(content.attachments);
+    chain_hash_canonical(
+        prev_hash,
+        &CanonicalContent {
+            dossier_id: content.dossier_id,
+            seq: content.seq,
+            chain_pos: content.chain_pos,
+            event: (!content.event.is_null()).then_some(event.as_str()),
+            flag: content.flag,
+            state_after: &state_after,
+            attachments: &attachments,
+            comment: content.comment,
+            recorded_at_us: content.recorded_at_us,
+        },
+    )
+}
+
+/// [`ChainContent`] whose JSON parts are already canonical text (as [`canonical`] writes it),
+/// so a writer that stores the canonical text serializes each value once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CanonicalContent<'a> {
+    pub dossier_id: i64,
+    pub seq: u32,
+    pub chain_pos: i64,
+    /// The domain event, None for a flag (hashed as `null`).
+    pub event: Option<&'a str>,
+    pub flag: Option<&'a str>,
+    pub state_after: &'a str,
+    pub attachments: &'a str,
+    pub comment: &'a str,
+    pub recorded_at_us: i64,
+}
+
+/// Writes `text` as a JSON string (quoted and escaped as `serde_json` does).
+fn push_json_string(text: &str, out: &mut String) {
+    match serde_json::to_string(text) {
+        Ok(quoted) => out.push_str(&quoted),
+        // Serializing a &str cannot fail; keep the same bytes as `Value::String` would.
+        Err(_) => out.push_str(&Value::String(text.to_string()).to_string()),
+    }
+}
+
+/// The record's hash given the previous record's hash, from canonical JSON text. Gives the
+/// same hash as [`chain_hash`] for the same content.
+pub fn chain_hash_canonical(prev_hash: &str, content: &CanonicalContent<'_>) -> String {
+    let mut text = String::with_capacity(
+        content.state_after.len()
+            + content.event.map_or(4, str::len)
+            + content.attachments.len()
+            + content.comment.len()
+            + 192,
+    );
     text.push_str("{\"attachments\":");
-    write_canonical(content.attachments, &mut text);
+    text.push_str(content.attachments);
     text.push_str(",\"chain_pos\":");
     text.push_str(&content.chain_pos.to_string());
     text.push_str(",\"comment\":");
-    text.push_str(&Value::String(content.comment.to_string()).to_string());
+    push_json_string(content.comment, &mut text);
     text.push_str(",\"dossier_id\":");
     text.push_str(&content.dossier_id.to_string());
     text.push_str(",\"event\":");
-    write_canonical(content.event, &mut text);
+    text.push_str(content.event.unwrap_or("null"));
     text.push_str(",\"flag\":");
     match content.flag {
-        Some(f) => text.push_str(&Value::String(f.to_string()).to_string()),
+        Some(f) => push_json_string(f, &mut text),
         None => text.push_str("null"),
     }
     text.push_str(",\"recorded_at\":");
@@ -103,7 +156,7 @@ pub fn chain_hash(prev_hash: &str, content: &ChainContent<'_>) -> String {
     text.push_str(",\"seq\":");
     text.push_str(&content.seq.to_string());
     text.push_str(",\"state_after\":");
-    write_canonical(content.state_after, &mut text);
+    text.push_str(content.state_after);
     text.push('}');
 
     let mut hasher = Sha256::new();
@@ -137,6 +190,22 @@ impl ChainHead {
         };
         let prev = std::mem::take(&mut self.hash);
         let hash = chain_hash(&prev, &content);
+        self.pos = pos;
+        self.hash = hash.clone();
+        (pos, prev, hash)
+    }
+}
+
+impl ChainHead {
+    /// As [`append`](Self::append), from canonical JSON text.
+    pub fn append_canonical(&mut self, content: &CanonicalContent<'_>) -> (i64, String, String) {
+        let pos = self.pos + 1;
+        let content = CanonicalContent {
+            chain_pos: pos,
+            ..content.clone()
+        };
+        let prev = std::mem::take(&mut self.hash);
+        let hash = chain_hash_canonical(&prev, &content);
         self.pos = pos;
         self.hash = hash.clone();
         (pos, prev, hash)
@@ -351,6 +420,72 @@ mod tests {
         let mut v = ChainVerifier::new();
         rows.iter().for_each(|r| v.push(r));
         v.finish(Some(head))
+    }
+
+    /// The hash as first specified (module docs), written plainly: the optimized writers must
+    /// keep giving exactly these bytes, or stored chains would stop verifying.
+    fn reference_hash(prev: &str, c: &ChainContent<'_>) -> String {
+        let text = format!(
+            "{{\"attachments\":{},\"chain_pos\":{},\"comment\":{},\"dossier_id\":{},\
+             \"event\":{},\"flag\":{},\"recorded_at\":{},\"seq\":{},\"state_after\":{}}}",
+            canonical(c.attachments),
+            c.chain_pos,
+            Value::String(c.comment.to_string()),
+            c.dossier_id,
+            canonical(c.event),
+            c.flag.map_or(Value::Null, |f| Value::String(f.to_string())),
+            c.recorded_at_us,
+            c.seq,
+            canonical(c.state_after),
+        );
+        let mut hasher = Sha256::new();
+        hasher.update(prev.as_bytes());
+        hasher.update(text.as_bytes());
+        hex::encode(hasher.finalize())
+    }
+
+    #[test]
+    fn canonical_text_hashes_like_values() {
+        let event = json!({"kind": "accepted", "note": "\"trích\"\n"});
+        let state = json!({"status": 2, "code": "000.00.04.H40-260105-0001"});
+        let attachments = json!([{"name": "tờ khai.pdf", "size": 12}]);
+        let null = Value::Null;
+        for (event, flag) in [(&event, None), (&null, Some("late"))] {
+            let content = ChainContent {
+                dossier_id: 7,
+                seq: 3,
+                chain_pos: 42,
+                event,
+                flag,
+                state_after: &state,
+                attachments: &attachments,
+                comment: "Tiếp nhận \u{1} \"ok\"",
+                recorded_at_us: -5,
+            };
+            let (e, s, a) = (canonical(event), canonical(&state), canonical(&attachments));
+            let text = CanonicalContent {
+                dossier_id: 7,
+                seq: 3,
+                chain_pos: 42,
+                event: (!event.is_null()).then_some(e.as_str()),
+                flag,
+                state_after: &s,
+                attachments: &a,
+                comment: content.comment,
+                recorded_at_us: -5,
+            };
+            assert_eq!(
+                chain_hash(GENESIS_HASH, &content),
+                reference_hash(GENESIS_HASH, &content)
+            );
+            assert_eq!(
+                chain_hash(GENESIS_HASH, &content),
+                chain_hash_canonical(GENESIS_HASH, &text)
+            );
+            let (mut h1, mut h2) = (ChainHead::genesis(), ChainHead::genesis());
+            assert_eq!(h1.append(&content), h2.append_canonical(&text));
+            assert_eq!(h1, h2);
+        }
     }
 
     #[test]

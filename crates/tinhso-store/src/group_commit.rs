@@ -7,6 +7,9 @@
 //! and only then answers each caller. One fsync (SQLite) or one commit round trip (PostgreSQL)
 //! serves many requests; at low load a request commits alone, without waiting for company.
 //!
+//! Backends decide a group's writes in memory and write each table with a few multi-row
+//! statements ([`plan`]); they fall back to one savepoint per write only when a statement fails.
+//!
 //! A caller that stops waiting (its future dropped) does not cancel its write: it is committed
 //! with its group and the answer is discarded. Idempotency keys make the retry safe.
 
@@ -16,6 +19,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::dossiers::{DossierWrite, WriteError, WriteOutcome};
 use crate::{StoreError, StoreResult};
+
+pub mod plan;
 
 /// The most writes one group carries (a single larger request still goes alone, whole).
 pub const MAX_GROUP_WRITES: usize = 256;
@@ -36,9 +41,10 @@ pub struct WriteRequest {
 /// The backend's half: one transaction for a whole group.
 #[async_trait]
 pub trait GroupCommitter: Send + 'static {
-    /// Applies every request's writes, in order, in ONE transaction (each write in its own
-    /// savepoint, so a failing write rolls back only itself), commits, and returns one result
-    /// list per request. `Err` means nothing was committed.
+    /// Applies every request's writes, in order, in ONE transaction (a failing write rolls
+    /// back only itself: it is refused before anything is written, or runs in its own
+    /// savepoint), commits, and returns one result list per request. `Err` means nothing was
+    /// committed (or, for a failed COMMIT, that it is unknown whether it was).
     async fn commit_group(
         &mut self,
         group: Vec<WriteRequest>,

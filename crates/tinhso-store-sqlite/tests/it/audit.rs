@@ -203,6 +203,65 @@ async fn a_failed_create_gives_its_sequence_number_back() {
     store.close().await;
 }
 
+/// A write that fails inside the batched statements (here a trigger the plan cannot foresee)
+/// sends its group down the one-savepoint-per-write path: the others commit, numbered without
+/// a gap, and the failed one leaves no number, row or chain position behind.
+#[tokio::test]
+async fn a_write_failing_inside_a_batch_fails_alone() {
+    let dir = TempDir::new("batch-fallback");
+    let store = SqliteStore::open(&dir.url()).await.expect("open");
+    let mut conn = SqliteConnection::connect(&dir.url()).await.expect("raw");
+    sqlx::query(
+        "CREATE TRIGGER refuse_loi BEFORE INSERT ON dossiers WHEN lower(NEW.applicant_folded) = 'loi' \
+         BEGIN SELECT RAISE(ABORT, 'refused by test'); END",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("trigger");
+    let agency = tinhso_domain::agency::AgencyEId::parse(AGENCY_A).expect("eid");
+    let at: jiff::Timestamp = "2026-01-05T02:00:00Z".parse().expect("ts");
+    let create = |name: &str| {
+        DossierWrite::Create(Box::new(sample_new_dossier(
+            &agency,
+            name,
+            None,
+            dt("2026-01-05T09:00"),
+        )))
+    };
+    let results = store
+        .write_dossiers(vec![create("An"), create("Lỗi"), create("Bình")], at)
+        .await
+        .expect("group");
+    let codes: Vec<Option<String>> = results
+        .iter()
+        .map(|r| r.as_ref().ok().map(|o| o.code.to_string()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            Some("000.00.04.H40-260105-0001".to_string()),
+            None,
+            Some("000.00.04.H40-260105-0002".to_string()),
+        ]
+    );
+    assert!(matches!(
+        results[1],
+        Err(tinhso_store::dossiers::WriteError::Store(_))
+    ));
+    let last: (i64,) = sqlx::query_as("SELECT last FROM dossier_sequences")
+        .fetch_one(&mut conn)
+        .await
+        .expect("sequence");
+    assert_eq!(last.0, 2, "the failed write took no number");
+    let v = store.verify_audit_chain().await.expect("verify");
+    assert_eq!((v.records, v.first_break), (2, None));
+    // The next group is batched again and continues the sequence.
+    let next = write_one(&store, create("Cường"), at).await.expect("next");
+    assert_eq!(next.code.sequence(), 3);
+    conn.close().await.expect("close");
+    store.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catalog_imports_and_dossier_writes_take_turns() {
     use std::sync::Arc;
