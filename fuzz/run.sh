@@ -14,15 +14,19 @@ targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
     mapfile -t targets < <(cargo fuzz list)
 fi
+# Build once, then run the binaries directly: `cargo fuzz run` would rebuild whenever a crate
+# changes under it, eating the run's time.
 cargo fuzz build -O
+bin_dir="${CARGO_TARGET_DIR:-target}/$(rustc -vV | sed -n 's/^host: //p')/release"
 mkdir -p logs
 run_one() {
     local t="$1"
     mkdir -p "corpus/$t"
     local dirs=("corpus/$t")
     [ -d "seeds/$t" ] && dirs+=("seeds/$t")
-    if cargo fuzz run -O "$t" "${dirs[@]}" -- -max_total_time="$seconds" -timeout=10 \
-        -rss_limit_mb=4096 -print_final_stats=1 >"logs/$t.log" 2>&1; then
+    mkdir -p "artifacts/$t"
+    if "$bin_dir/$t" -artifact_prefix="artifacts/$t/" -max_total_time="$seconds" -timeout=10 \
+        -rss_limit_mb=4096 -print_final_stats=1 "${dirs[@]}" >"logs/$t.log" 2>&1; then
         echo "$t: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | cut -d' ' -f2) runs)"
     else
         echo "$t: FAILED, see fuzz/logs/$t.log and fuzz/artifacts/$t/"

@@ -15,7 +15,11 @@ fuzz_target!(|text: &str| {
     let parsed = AgencyEId::parse(text);
     let via_serde: Result<AgencyEId, _> =
         serde_json::from_value(serde_json::Value::String(text.to_string()));
-    assert_eq!(parsed.is_ok(), via_serde.is_ok(), "serde and parse disagree on {text:?}");
+    assert_eq!(
+        parsed.is_ok(),
+        via_serde.is_ok(),
+        "serde and parse disagree on {text:?}"
+    );
     if let Ok(eid) = parsed {
         assert_eq!(eid.as_str(), text, "parse changed the text");
         common::assert_agency_eid_shape(&eid);

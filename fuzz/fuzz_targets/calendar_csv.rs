@@ -26,7 +26,11 @@ fuzz_target!(|text: &str| {
     };
     // The csv crate ends a record at `\n`, `\r` or `\r\n`.
     let lines = text.split(['\n', '\r']).count();
-    assert!(rows.len() <= lines, "{} results from {lines} lines", rows.len());
+    assert!(
+        rows.len() <= lines,
+        "{} results from {lines} lines",
+        rows.len()
+    );
     let mut dates = HashSet::new();
     for row in &rows {
         match row {
@@ -39,7 +43,11 @@ fuzz_target!(|text: &str| {
                     "invalid date accepted: {iso}"
                 );
                 assert!(!day.name.is_empty(), "empty name accepted");
-                assert!(!day.name.trim().is_empty(), "blank name accepted: {:?}", day.name);
+                assert!(
+                    !day.name.trim().is_empty(),
+                    "blank name accepted: {:?}",
+                    day.name
+                );
                 assert!(dates.insert(day.date), "date {iso} accepted twice");
             }
             Err(problem) => {

@@ -27,7 +27,11 @@ fuzz_target!(|data: &[u8]| {
     for record in &records {
         match record {
             Ok(p) => {
-                assert!(codes.insert(p.code.clone()), "code accepted twice: {}", p.code);
+                assert!(
+                    codes.insert(p.code.clone()),
+                    "code accepted twice: {}",
+                    p.code
+                );
                 assert!(!p.name.trim().is_empty(), "procedure without a name: {p:?}");
                 common::assert_catalog_json_round_trip(p);
             }

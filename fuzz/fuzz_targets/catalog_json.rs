@@ -21,7 +21,11 @@ fuzz_target!(|text: &str| {
     for record in &records {
         match record {
             Ok(p) => {
-                assert!(codes.insert(p.code.clone()), "code accepted twice: {}", p.code);
+                assert!(
+                    codes.insert(p.code.clone()),
+                    "code accepted twice: {}",
+                    p.code
+                );
                 common::assert_catalog_json_round_trip(p);
             }
             Err(problem) => {

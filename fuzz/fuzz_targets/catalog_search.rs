@@ -60,12 +60,20 @@ fn fixture() -> &'static Fixture {
             .collect();
         Fixture {
             index: SearchIndex::build(procedures.iter()),
-            by_code: procedures.into_iter().map(|p| (p.code.clone(), p)).collect(),
+            by_code: procedures
+                .into_iter()
+                .map(|p| (p.code.clone(), p))
+                .collect(),
         }
     })
 }
 
-const AGENCIES: [&str; 4] = ["000.01.31.H40", "000.02.31.H40", "000.00.04.H40", "000.00.01.H22"];
+const AGENCIES: [&str; 4] = [
+    "000.01.31.H40",
+    "000.02.31.H40",
+    "000.00.04.H40",
+    "000.00.01.H22",
+];
 
 #[derive(Debug, Arbitrary)]
 struct Input {
@@ -100,14 +108,22 @@ fuzz_target!(|input: Input| {
             _ => OnlineLevel::None,
         }),
         limit: usize::from(input.limit),
-        offset: if input.huge_offset { usize::MAX - usize::from(input.offset) } else { usize::from(input.offset % 32) },
+        offset: if input.huge_offset {
+            usize::MAX - usize::from(input.offset)
+        } else {
+            usize::from(input.offset % 32)
+        },
     };
     let results = fixture.index.search(&query);
     let page_size = match query.limit {
         0 => DEFAULT_LIMIT,
         n => n.min(MAX_LIMIT),
     };
-    assert!(results.hits.len() <= page_size, "{} hits for a page of {page_size}", results.hits.len());
+    assert!(
+        results.hits.len() <= page_size,
+        "{} hits for a page of {page_size}",
+        results.hits.len()
+    );
     assert!(results.hits.len() <= results.total);
     assert!(results.total <= fixture.index.len());
     let mut seen = HashSet::new();
@@ -121,15 +137,30 @@ fuzz_target!(|input: Input| {
     for hit in &results.hits {
         assert!(hit.score.is_finite() && hit.score >= 0.0, "score {hit:?}");
         assert!(seen.insert(hit.code.clone()), "{} twice", hit.code);
-        let p = fixture.by_code.get(&hit.code).expect("a hit is in the catalog");
+        let p = fixture
+            .by_code
+            .get(&hit.code)
+            .expect("a hit is in the catalog");
         if let Some(level) = query.level {
-            assert!(p.levels.contains(&level), "level filter let {} through", p.code);
+            assert!(
+                p.levels.contains(&level),
+                "level filter let {} through",
+                p.code
+            );
         }
         if let Some(agency) = &query.agency {
-            assert!(p.agency_eids.contains(agency), "agency filter let {} through", p.code);
+            assert!(
+                p.agency_eids.contains(agency),
+                "agency filter let {} through",
+                p.code
+            );
         }
         if let Some(online) = query.online_level {
-            assert_eq!(p.online_level, online, "online filter let {} through", p.code);
+            assert_eq!(
+                p.online_level, online,
+                "online filter let {} through",
+                p.code
+            );
         }
     }
 
@@ -141,7 +172,15 @@ fuzz_target!(|input: Input| {
     });
     assert_eq!(full.total, results.total, "total depends on the page");
     assert_eq!(full.hits.len(), full.total.min(MAX_LIMIT));
-    let expected: Vec<_> = full.hits.iter().skip(query.offset).take(page_size).collect();
+    let expected: Vec<_> = full
+        .hits
+        .iter()
+        .skip(query.offset)
+        .take(page_size)
+        .collect();
     let got: Vec<_> = results.hits.iter().collect();
-    assert_eq!(got, expected, "page differs from the slice of the full ranking");
+    assert_eq!(
+        got, expected,
+        "page differs from the slice of the full ranking"
+    );
 });

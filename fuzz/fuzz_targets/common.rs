@@ -27,7 +27,10 @@ pub fn assert_catalog_json_round_trip(procedure: &Procedure) {
 pub fn assert_code_canonical(code: &ProcedureCode) {
     let b = code.as_str().as_bytes();
     assert!(
-        b.len() == 8 && b[0].is_ascii_digit() && b[1] == b'.' && b[2..].iter().all(u8::is_ascii_digit),
+        b.len() == 8
+            && b[0].is_ascii_digit()
+            && b[1] == b'.'
+            && b[2..].iter().all(u8::is_ascii_digit),
         "procedure code of a bad shape accepted: {:?}",
         code.as_str()
     );
@@ -39,11 +42,18 @@ pub fn assert_agency_eid_shape(eid: &AgencyEId) {
     let s = eid.as_str();
     assert!(!s.is_empty() && s.len() <= 35, "e-ID length: {s:?}");
     assert!(
-        s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.'),
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.'),
         "e-ID alphabet: {s:?}"
     );
-    assert!(s.split('.').all(|g| !g.is_empty()), "empty e-ID group: {s:?}");
-    assert!(s.split('.').count() >= 4, "fewer than four e-ID groups: {s:?}");
+    assert!(
+        s.split('.').all(|g| !g.is_empty()),
+        "empty e-ID group: {s:?}"
+    );
+    assert!(
+        s.split('.').count() >= 4,
+        "fewer than four e-ID groups: {s:?}"
+    );
     let l1 = eid.level1().as_bytes();
     assert!(
         l1.len() == 3 && l1[0].is_ascii_uppercase() && l1[1..].iter().all(u8::is_ascii_digit),
@@ -59,7 +69,10 @@ pub fn assert_safe_file_name(name: &str) {
         name.chars().count() <= tinhso_objects::MAX_NAME_CHARS,
         "too many characters: {name:?}"
     );
-    assert!(name.len() <= tinhso_objects::MAX_NAME_BYTES, "too many bytes: {name:?}");
+    assert!(
+        name.len() <= tinhso_objects::MAX_NAME_BYTES,
+        "too many bytes: {name:?}"
+    );
     for c in name.chars() {
         assert!(!matches!(c, '/' | '\\'), "separator in {name:?}");
         assert!(!c.is_control(), "control character {c:?} in {name:?}");
@@ -72,8 +85,14 @@ pub fn assert_safe_file_name(name: &str) {
             "invisible formatting character {c:?} in {name:?}"
         );
     }
-    assert!(!name.starts_with(['.', ' ']), "leading dot or space: {name:?}");
-    assert!(!name.ends_with(['.', ' ']), "trailing dot or space: {name:?}");
+    assert!(
+        !name.starts_with(['.', ' ']),
+        "leading dot or space: {name:?}"
+    );
+    assert!(
+        !name.ends_with(['.', ' ']),
+        "trailing dot or space: {name:?}"
+    );
     assert_ne!(name, ".");
     assert_ne!(name, "..");
 }

@@ -16,8 +16,16 @@ fuzz_target!(|text: &str| {
         return;
     };
     let printed = code.to_string();
-    assert_eq!(printed, text.trim(), "a non-canonical spelling was accepted");
-    assert_eq!(DossierCode::parse(&printed).as_ref(), Ok(&code), "round trip");
+    assert_eq!(
+        printed,
+        text.trim(),
+        "a non-canonical spelling was accepted"
+    );
+    assert_eq!(
+        DossierCode::parse(&printed).as_ref(),
+        Ok(&code),
+        "round trip"
+    );
     common::assert_agency_eid_shape(code.agency());
     assert!((2000..=2099).contains(&code.date().year()));
     assert!(code.sequence() >= 1);

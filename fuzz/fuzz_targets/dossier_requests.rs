@@ -21,7 +21,9 @@ use tinhso_domain::dossier::Action;
 mod common;
 
 fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn round_trip<T>(value: &T) -> String
@@ -29,8 +31,8 @@ where
     T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
 {
     let json = serde_json::to_string(value).expect("a request serializes");
-    let back: T = serde_json::from_str(&json)
-        .unwrap_or_else(|e| panic!("own JSON refused: {e}\n{json}"));
+    let back: T =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("own JSON refused: {e}\n{json}"));
     assert_eq!(&back, value, "JSON round trip changed the request");
     let hash = request_hash("op", "target", value);
     assert!(is_hex64(&hash));
@@ -60,7 +62,11 @@ fuzz_target!(|data: &[u8]| {
             match parse_action(&req) {
                 Ok(action) => {
                     let kind = action.kind().to_string();
-                    let named = if req.action == "transfer" { "transfer_to_agency" } else { req.action.as_str() };
+                    let named = if req.action == "transfer" {
+                        "transfer_to_agency"
+                    } else {
+                        req.action.as_str()
+                    };
                     assert_eq!(kind, named, "parse_action changed the action");
                     match &action {
                         Action::Forward { to_step } => {

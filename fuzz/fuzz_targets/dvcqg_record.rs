@@ -17,6 +17,9 @@ fuzz_target!(|line: &str| {
     common::assert_catalog_json_round_trip(&record.procedure);
     for issue in &record.issues {
         assert!(!issue.field.is_empty());
-        assert!(!issue.message.is_empty(), "issue without a message: {issue:?}");
+        assert!(
+            !issue.message.is_empty(),
+            "issue without a message: {issue:?}"
+        );
     }
 });

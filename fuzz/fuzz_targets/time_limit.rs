@@ -12,7 +12,10 @@ fuzz_target!(|text: &str| {
     let Ok(limit) = TimeLimit::parse(text) else {
         return;
     };
-    assert!(limit.hundredths <= MAX_PARSED_UNITS * 100, "too large: {limit:?} from {text:?}");
+    assert!(
+        limit.hundredths <= MAX_PARSED_UNITS * 100,
+        "too large: {limit:?} from {text:?}"
+    );
     let printed = limit.to_string();
     assert_eq!(
         TimeLimit::parse(&printed),

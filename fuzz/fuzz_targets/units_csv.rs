@@ -32,7 +32,10 @@ fuzz_target!(|data: &[u8]| {
             UnitKind::District => 3,
             UnitKind::Commune => 5,
         };
-        assert!(canonical(&unit.code, width), "unit code not canonical: {unit:?}");
+        assert!(
+            canonical(&unit.code, width),
+            "unit code not canonical: {unit:?}"
+        );
         if let Some(parent) = &unit.parent_code {
             assert!(
                 canonical(parent, 2) || canonical(parent, 3),
@@ -42,19 +45,34 @@ fuzz_target!(|data: &[u8]| {
         // Province and district names are not checked by the parser (FUZZING.md finding 3):
         // only communes are held to a name here.
         if unit.kind == UnitKind::Commune {
-            assert!(!unit.name.trim().is_empty(), "commune without a name: {unit:?}");
+            assert!(
+                !unit.name.trim().is_empty(),
+                "commune without a name: {unit:?}"
+            );
         }
         if let Some(lat) = unit.lat {
-            assert!((-90.0..=90.0).contains(&lat), "latitude out of range: {unit:?}");
+            assert!(
+                (-90.0..=90.0).contains(&lat),
+                "latitude out of range: {unit:?}"
+            );
         }
         if let Some(lon) = unit.lon {
-            assert!((-180.0..=180.0).contains(&lon), "longitude out of range: {unit:?}");
+            assert!(
+                (-180.0..=180.0).contains(&lon),
+                "longitude out of range: {unit:?}"
+            );
         }
         if let Some(area) = unit.area_km2 {
-            assert!(area.is_finite() && area >= 0.0, "area not finite or negative: {unit:?}");
+            assert!(
+                area.is_finite() && area >= 0.0,
+                "area not finite or negative: {unit:?}"
+            );
         }
         if let Some(to) = unit.valid_to {
-            assert!(to >= unit.valid_from, "valid_to before valid_from: {unit:?}");
+            assert!(
+                to >= unit.valid_from,
+                "valid_to before valid_from: {unit:?}"
+            );
         }
     }
     for s in &file.successions {

@@ -17,7 +17,11 @@ fuzz_target!(|text: &str| {
         return;
     };
     let problems = workflow.validate();
-    assert_eq!(problems, workflow.validate(), "validate is not deterministic");
+    assert_eq!(
+        problems,
+        workflow.validate(),
+        "validate is not deterministic"
+    );
     for problem in &problems {
         assert!(!problem.code().is_empty());
         assert!(!problem.to_string().is_empty());
@@ -32,23 +36,39 @@ fuzz_target!(|text: &str| {
     assert!(!workflow.steps.is_empty());
     assert!(workflow.version >= 1);
     let ids: HashSet<&str> = workflow.steps.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids.len(), workflow.steps.len(), "duplicate step ids in a valid workflow");
+    assert_eq!(
+        ids.len(),
+        workflow.steps.len(),
+        "duplicate step ids in a valid workflow"
+    );
     for id in &ids {
         assert!(
             (1..=64).contains(&id.len())
-                && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'),
+                && id.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b == b'_'
+                    || b == b'-'),
             "malformed step id {id:?} in a valid workflow"
         );
     }
-    let total: u32 = workflow.steps.iter().map(|s| u32::from(s.share_percent)).sum();
+    let total: u32 = workflow
+        .steps
+        .iter()
+        .map(|s| u32::from(s.share_percent))
+        .sum();
     assert_eq!(total, 100);
-    let first = workflow.first_step().expect("a valid workflow has a first step");
+    let first = workflow
+        .first_step()
+        .expect("a valid workflow has a first step");
     assert!(first.offers(ActionKind::Accept).next().is_some());
     for step in &workflow.steps {
         assert!(!step.name.trim().is_empty());
         for def in &step.actions {
             if let ActionTarget::Step(target) = &def.target {
-                assert!(workflow.step(target).is_some(), "unknown target {target} in a valid workflow");
+                assert!(
+                    workflow.step(target).is_some(),
+                    "unknown target {target} in a valid workflow"
+                );
             }
         }
     }
