@@ -1,11 +1,19 @@
 //! Dossiers, the audit chain, identity, workflows and leases on PostgreSQL.
 //!
 //! Dossier writes go through the group-commit writer task ([`GroupWriter`]) of each node: a
-//! group is one transaction, one savepoint per write. Its first statement locks the single row
-//! of `audit_head` (`FOR UPDATE`), so dossier-write transactions of all nodes run one after the
+//! group is one transaction. Its first statement locks the single row of `audit_head`
+//! (`FOR UPDATE`, once per group), so dossier-write transactions of all nodes run one after the
 //! other: chain positions follow commit order, and the daily code sequence (an upsert-increment
 //! in the same transaction) is gapless and unique across nodes. Grouping many writes under one
 //! lock keeps the time the lock is held per write short.
+//!
+//! A group is decided in memory ([`tinhso_store::group_commit::plan`]) and written with a fixed
+//! number of round trips whatever its size: the head lock, one read of the idempotency keys
+//! and one of the touched dossiers (`FOR UPDATE`, in id order), one sequence upsert for every
+//! (agency, day), one `INSERT … SELECT … FROM UNNEST(…)` of the new dossiers, and one statement
+//! whose data-modifying CTEs write the dossier changes, events, keys, outbox messages and the
+//! new head; then COMMIT. If a statement fails, the group is rolled back and run again with one
+//! savepoint per write, so only the bad write fails.
 
 use async_trait::async_trait;
 use jiff::civil::DateTime;
@@ -13,6 +21,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow};
 use sqlx::Postgres;
+use std::collections::HashMap;
 use tinhso_domain::agency::AgencyEId;
 use tinhso_domain::catalog::ProcedureCode;
 use tinhso_domain::dossier::{Dossier, DossierCode, WorkflowDefinition};
@@ -22,6 +31,10 @@ use tinhso_store::dossiers::{
     Applicant, AuditVerification, DeadlineFlag, DossierQuery, DossierUpdate, DossierWrite,
     IdempotencyKey, IdempotentResult, NewDossier, OutboxMessage, StoreErrorString, StoredDossier,
     StoredEvent, User, WriteError, WriteOutcome,
+};
+
+use tinhso_store::group_commit::plan::{
+    self, CurrentDossier, DossierChange, DossierColumns, GroupPlan, GroupReads, NewDossierRow,
 };
 use tinhso_store::group_commit::{GroupCommitter, WriteRequest, WriteResult};
 use tinhso_store::{
@@ -121,6 +134,45 @@ impl GroupCommitter for PgCommitter {
         &mut self,
         group: Vec<WriteRequest>,
     ) -> StoreResult<Vec<Vec<WriteResult>>> {
+        if let Some(results) = self.commit_batched(&group).await? {
+            return Ok(results);
+        }
+        self.commit_one_by_one(group).await
+    }
+}
+
+impl PgCommitter {
+    /// The group as a few multi-row statements ([`tinhso_store::group_commit::plan`]).
+    /// `Ok(None)`: a statement failed or the plan cannot be trusted; the transaction was rolled
+    /// back (with any sequence numbers it took) and the group must run one write at a time.
+    async fn commit_batched(
+        &mut self,
+        group: &[WriteRequest],
+    ) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        match write_batched(&mut tx, group).await {
+            Ok(Some(results)) => {
+                // Never retried: after a failed COMMIT the outcome may be unknown.
+                tx.commit().await.map_err(db_err)?;
+                Ok(Some(results))
+            }
+            Ok(None) => {
+                tx.rollback().await.map_err(db_err)?;
+                Ok(None)
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "batched dossier group failed; one write at a time");
+                tx.rollback().await.map_err(db_err)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// One savepoint per write: the path for groups whose batch failed.
+    async fn commit_one_by_one(
+        &mut self,
+        group: Vec<WriteRequest>,
+    ) -> StoreResult<Vec<Vec<WriteResult>>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Serializes dossier writes across nodes (see the module docs).
         let row = sqlx::query("SELECT chain_pos, hash FROM audit_head WHERE id = 1 FOR UPDATE")
@@ -164,6 +216,308 @@ impl GroupCommitter for PgCommitter {
         tx.commit().await.map_err(db_err)?;
         Ok(results)
     }
+}
+
+fn i32_list(what: &str, values: impl Iterator<Item = u32>) -> StoreResult<Vec<i32>> {
+    values.map(|v| i32_of(what, v)).collect()
+}
+
+fn timestamps(values: impl Iterator<Item = Timestamp>) -> StoreResult<Vec<String>> {
+    values.map(timestamp_text).collect()
+}
+
+/// Every statement of a batched group, inside the open transaction: the head lock, two reads,
+/// the sequence upsert, the dossier insert and ONE statement for the rest (dossier changes,
+/// events, keys, outbox and the head, as data-modifying CTEs over `UNNEST`ed arrays), so a
+/// group costs the same few round trips whatever its size. `Ok(None)` when the plan says to go
+/// one by one.
+async fn write_batched(
+    conn: &mut PgConnection,
+    group: &[WriteRequest],
+) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
+    // Taken once per group: serializes dossier writes across nodes (see the module docs).
+    let row = sqlx::query("SELECT chain_pos, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let head = ChainHead {
+        pos: get(&row, "chain_pos")?,
+        hash: get(&row, "hash")?,
+    };
+    let mut reads = GroupReads::default();
+    let keys = plan::keys_to_read(group);
+    if !keys.is_empty() {
+        let (users, names): (Vec<&str>, Vec<&str>) = keys.into_iter().unzip();
+        let rows = sqlx::query(
+            "SELECT k.user_id, k.key, k.request_hash, k.dossier_id, k.event_seq, d.code \
+             FROM UNNEST($1::text[], $2::text[]) AS q(u, n) \
+             JOIN idempotency_keys k ON k.user_id = q.u AND k.key = q.n \
+             JOIN dossiers d ON d.id = k.dossier_id",
+        )
+        .bind(users)
+        .bind(names)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        for row in rows {
+            reads.keys.insert(
+                (get(&row, "user_id")?, get(&row, "key")?),
+                IdempotentResult {
+                    request_hash: get(&row, "request_hash")?,
+                    dossier_id: get(&row, "dossier_id")?,
+                    dossier_code: get(&row, "code")?,
+                    event_seq: u32_of(
+                        "stored event seq",
+                        i64::from(get::<i32>(&row, "event_seq")?),
+                    )?,
+                },
+            );
+        }
+    }
+    let ids = plan::dossiers_to_read(group);
+    if !ids.is_empty() {
+        let rows = sqlx::query(
+            "SELECT id, code, events, due_soon_flagged, late_flagged, state::text AS state \
+             FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        )
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        for row in rows {
+            let code: String = get(&row, "code")?;
+            reads.dossiers.insert(
+                get(&row, "id")?,
+                CurrentDossier {
+                    code: DossierCode::parse(&code)
+                        .map_err(|e| corrupt("stored dossier code", e))?,
+                    events: u32_of("stored event count", i64::from(get::<i32>(&row, "events")?))?,
+                    due_soon_flagged: get(&row, "due_soon_flagged")?,
+                    late_flagged: get(&row, "late_flagged")?,
+                    state: get(&row, "state")?,
+                },
+            );
+        }
+    }
+
+    let mut plan = GroupPlan::new(group, reads);
+    if plan.needs_one_by_one() {
+        return Ok(None);
+    }
+    // domain.md §5.2: numbers are taken in the transaction that records the dossiers, only for
+    // creates that passed their checks (so each is used), and given back by a rollback.
+    let demand = plan.sequence_demand();
+    let mut lasts = Vec::with_capacity(demand.len());
+    if !demand.is_empty() {
+        let rows = sqlx::query(
+            "INSERT INTO dossier_sequences (agency, day, last) \
+             SELECT a, d::date, n FROM UNNEST($1::text[], $2::text[], $3::int[]) AS u(a, d, n) \
+             ON CONFLICT (agency, day) DO UPDATE SET last = dossier_sequences.last + excluded.last \
+             RETURNING agency, to_char(day, 'YYYY-MM-DD') AS day, last",
+        )
+        .bind(demand.iter().map(|d| d.agency.as_str()).collect::<Vec<_>>())
+        .bind(demand.iter().map(|d| date_text(d.day)).collect::<Vec<_>>())
+        .bind(i32_list("sequence count", demand.iter().map(|d| d.count))?)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        let mut by_key = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let agency: String = get(&row, "agency")?;
+            let day: String = get(&row, "day")?;
+            let last: i32 = get(&row, "last")?;
+            by_key.insert((agency, day), i64::from(last));
+        }
+        for d in demand {
+            let key = (d.agency.as_str().to_string(), date_text(d.day));
+            lasts.push(by_key.get(&key).copied().ok_or_else(|| {
+                StoreError::Other("the sequence upsert did not return a day".into())
+            })?);
+        }
+    }
+    let new_rows = plan.assign_codes(&lasts)?;
+    let mut ids = HashMap::with_capacity(new_rows.len());
+    if !new_rows.is_empty() {
+        let cols = |f: fn(&NewDossierRow) -> &str| new_rows.iter().map(f).collect::<Vec<_>>();
+        let opt =
+            |f: fn(&NewDossierRow) -> Option<&str>| new_rows.iter().map(f).collect::<Vec<_>>();
+        let rows = sqlx::query(
+            "INSERT INTO dossiers (code, code_agency, code_date, code_seq, receiving_agency, \
+             competent_agency, transferred_to, procedure_code, status, current_step, \
+             applicant_id, applicant_folded, received_at, accepted_at, due_at, paused, events, \
+             lookup_secret_hash, state, applicant, form, created_at, updated_at) \
+             SELECT c, a, d::date, s, r, co, t, p, st, sp, ai, af, ra::timestamp, aa::timestamp, \
+             da::timestamp, pa, 1, l, sj::jsonb, aj::jsonb, fj::jsonb, at::timestamptz, \
+             at::timestamptz \
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], \
+             $7::text[], $8::text[], $9::smallint[], $10::text[], $11::text[], $12::text[], \
+             $13::text[], $14::text[], $15::text[], $16::bool[], $17::text[], $18::text[], \
+             $19::text[], $20::text[], $21::text[]) \
+             AS u(c, a, d, s, r, co, t, p, st, sp, ai, af, ra, aa, da, pa, l, sj, aj, fj, at) \
+             RETURNING id, code",
+        )
+        .bind(cols(|r| &r.code))
+        .bind(cols(|r| &r.code_agency))
+        .bind(
+            new_rows
+                .iter()
+                .map(|r| date_text(r.code_date))
+                .collect::<Vec<_>>(),
+        )
+        .bind(i32_list("sequence", new_rows.iter().map(|r| r.code_seq))?)
+        .bind(cols(|r| &r.columns.receiving))
+        .bind(cols(|r| &r.columns.competent))
+        .bind(opt(|r| r.columns.transferred.as_deref()))
+        .bind(cols(|r| &r.columns.procedure))
+        .bind(
+            new_rows
+                .iter()
+                .map(|r| i16::from(r.columns.status))
+                .collect::<Vec<_>>(),
+        )
+        .bind(opt(|r| r.columns.step.as_deref()))
+        .bind(opt(|r| r.columns.applicant_id.as_deref()))
+        .bind(cols(|r| &r.applicant_folded))
+        .bind(cols(|r| &r.columns.received_at))
+        .bind(opt(|r| r.columns.accepted_at.as_deref()))
+        .bind(opt(|r| r.columns.due_at.as_deref()))
+        .bind(
+            new_rows
+                .iter()
+                .map(|r| r.columns.paused)
+                .collect::<Vec<_>>(),
+        )
+        .bind(cols(|r| &r.lookup_secret_hash))
+        .bind(cols(|r| &r.state))
+        .bind(cols(|r| &r.applicant))
+        .bind(cols(|r| &r.form))
+        .bind(timestamps(new_rows.iter().map(|r| r.at))?)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        for row in rows {
+            ids.insert(get::<String>(&row, "code")?, get::<i64>(&row, "id")?);
+        }
+    }
+    let rows = plan.finish(&ids, head)?;
+
+    let ch = &rows.changes;
+    fn state(c: &DossierChange) -> Option<(&DossierColumns, &str)> {
+        c.state.as_ref().map(|(c, s)| (c, &**s))
+    }
+    let col = |f: fn(&DossierColumns) -> Option<&str>| {
+        ch.iter()
+            .map(|c| state(c).and_then(|(c, _)| f(c)))
+            .collect::<Vec<_>>()
+    };
+    let ev = &rows.events;
+    let changed: i64 = sqlx::query_scalar(
+        "WITH changed AS (\
+           UPDATE dossiers SET \
+           receiving_agency = CASE WHEN v.hs THEN v.r ELSE dossiers.receiving_agency END, \
+           competent_agency = CASE WHEN v.hs THEN v.co ELSE dossiers.competent_agency END, \
+           transferred_to = CASE WHEN v.hs THEN v.t ELSE dossiers.transferred_to END, \
+           procedure_code = CASE WHEN v.hs THEN v.p ELSE dossiers.procedure_code END, \
+           status = CASE WHEN v.hs THEN v.st ELSE dossiers.status END, \
+           current_step = CASE WHEN v.hs THEN v.sp ELSE dossiers.current_step END, \
+           applicant_id = CASE WHEN v.hs THEN v.ai ELSE dossiers.applicant_id END, \
+           received_at = CASE WHEN v.hs THEN v.ra::timestamp ELSE dossiers.received_at END, \
+           accepted_at = CASE WHEN v.hs THEN v.aa::timestamp ELSE dossiers.accepted_at END, \
+           due_at = CASE WHEN v.hs THEN v.da::timestamp ELSE dossiers.due_at END, \
+           paused = CASE WHEN v.hs THEN v.pa ELSE dossiers.paused END, \
+           state = CASE WHEN v.hs THEN v.sj::jsonb ELSE dossiers.state END, \
+           events = v.n, due_soon_flagged = v.ds, late_flagged = v.lt, \
+           updated_at = v.up::timestamptz \
+           FROM UNNEST($1::bigint[], $2::int[], $3::int[], $4::bool[], $5::text[], $6::text[], \
+           $7::text[], $8::text[], $9::smallint[], $10::text[], $11::text[], $12::text[], \
+           $13::text[], $14::text[], $15::bool[], $16::text[], $17::bool[], $18::bool[], \
+           $19::text[]) AS v(id, x, n, hs, r, co, t, p, st, sp, ai, ra, aa, da, pa, sj, ds, lt, up) \
+           WHERE dossiers.id = v.id AND dossiers.events = v.x RETURNING 1), \
+         events AS (\
+           INSERT INTO dossier_events (dossier_id, seq, chain_pos, event, flag, state_after, \
+           attachments, comment, recorded_at, prev_hash, hash) \
+           SELECT d, s, c, e::jsonb, f, sa::jsonb, a::jsonb, cm, ra::timestamptz, ph, h \
+           FROM UNNEST($20::bigint[], $21::int[], $22::bigint[], $23::text[], $24::text[], \
+           $25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[]) \
+           AS u(d, s, c, e, f, sa, a, cm, ra, ph, h) ORDER BY c), \
+         keys AS (\
+           INSERT INTO idempotency_keys (user_id, key, request_hash, dossier_id, event_seq, \
+           created_at) SELECT u, k, h, d, s, at::timestamptz \
+           FROM UNNEST($31::text[], $32::text[], $33::text[], $34::bigint[], $35::int[], \
+           $36::text[]) AS u(u, k, h, d, s, at)), \
+         messages AS (\
+           INSERT INTO outbox (topic, payload, dossier_id, created_at) \
+           SELECT t, p::jsonb, d, at::timestamptz \
+           FROM UNNEST($37::text[], $38::text[], $39::bigint[], $40::text[]) \
+           WITH ORDINALITY AS u(t, p, d, at, i) ORDER BY i), \
+         head AS (\
+           UPDATE audit_head SET chain_pos = $41, hash = $42 \
+           WHERE id = 1 AND chain_pos <> $41) \
+         SELECT count(*) FROM changed",
+    )
+    .bind(ch.iter().map(|c| c.id).collect::<Vec<_>>())
+    .bind(i32_list("expected events", ch.iter().map(|c| c.expected_events))?)
+    .bind(i32_list("events", ch.iter().map(|c| c.events))?)
+    .bind(ch.iter().map(|c| c.state.is_some()).collect::<Vec<_>>())
+    .bind(col(|c| Some(&c.receiving)))
+    .bind(col(|c| Some(&c.competent)))
+    .bind(col(|c| c.transferred.as_deref()))
+    .bind(col(|c| Some(&c.procedure)))
+    .bind(
+        ch.iter()
+            .map(|c| state(c).map(|(c, _)| i16::from(c.status)))
+            .collect::<Vec<_>>(),
+    )
+    .bind(col(|c| c.step.as_deref()))
+    .bind(col(|c| c.applicant_id.as_deref()))
+    .bind(col(|c| Some(&c.received_at)))
+    .bind(col(|c| c.accepted_at.as_deref()))
+    .bind(col(|c| c.due_at.as_deref()))
+    .bind(
+        ch.iter()
+            .map(|c| state(c).map(|(c, _)| c.paused))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        ch.iter()
+            .map(|c| state(c).map(|(_, s)| s))
+            .collect::<Vec<_>>(),
+    )
+    .bind(ch.iter().map(|c| c.due_soon_flagged).collect::<Vec<_>>())
+    .bind(ch.iter().map(|c| c.late_flagged).collect::<Vec<_>>())
+    .bind(timestamps(ch.iter().map(|c| c.updated_at))?)
+    .bind(ev.iter().map(|e| e.dossier_id).collect::<Vec<_>>())
+    .bind(i32_list("event seq", ev.iter().map(|e| e.seq))?)
+    .bind(ev.iter().map(|e| e.chain_pos).collect::<Vec<_>>())
+    .bind(ev.iter().map(|e| e.event.as_deref()).collect::<Vec<_>>())
+    .bind(ev.iter().map(|e| e.flag).collect::<Vec<_>>())
+    .bind(ev.iter().map(|e| &*e.state_after).collect::<Vec<_>>())
+    .bind(ev.iter().map(|e| e.attachments.as_str()).collect::<Vec<_>>())
+    .bind(ev.iter().map(|e| e.comment.as_str()).collect::<Vec<_>>())
+    .bind(timestamps(ev.iter().map(|e| e.recorded_at))?)
+    .bind(ev.iter().map(|e| e.prev_hash.as_str()).collect::<Vec<_>>())
+    .bind(ev.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
+    .bind(rows.keys.iter().map(|k| k.user_id.as_str()).collect::<Vec<_>>())
+    .bind(rows.keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>())
+    .bind(rows.keys.iter().map(|k| k.request_hash.as_str()).collect::<Vec<_>>())
+    .bind(rows.keys.iter().map(|k| k.dossier_id).collect::<Vec<_>>())
+    .bind(i32_list("event seq", rows.keys.iter().map(|k| k.event_seq))?)
+    .bind(timestamps(rows.keys.iter().map(|k| k.created_at))?)
+    .bind(rows.outbox.iter().map(|o| o.topic.as_str()).collect::<Vec<_>>())
+    .bind(rows.outbox.iter().map(|o| o.payload.as_str()).collect::<Vec<_>>())
+    .bind(rows.outbox.iter().map(|o| o.dossier_id).collect::<Vec<_>>())
+    .bind(timestamps(rows.outbox.iter().map(|o| o.created_at))?)
+    .bind(rows.head.pos)
+    .bind(&rows.head.hash)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    if changed != ch.len() as i64 {
+        return Err(StoreError::Conflict(
+            "a dossier changed under its group's plan".into(),
+        ));
+    }
+    Ok(Some(rows.results))
 }
 
 async fn savepoint(conn: &mut PgConnection, sql: &'static str) -> StoreResult<()> {

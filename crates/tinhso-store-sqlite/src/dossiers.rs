@@ -2,9 +2,14 @@
 //!
 //! Dossier writes go through the group-commit writer task ([`GroupWriter`]): each group is one
 //! `BEGIN IMMEDIATE` transaction on the store's single writer connection (the same one catalog
-//! imports use, so they simply take turns), one savepoint per write, one fsync at commit
-//! (`synchronous=FULL`). Holding SQLite's write lock for the whole group is what makes code
-//! sequences and chain positions safe without further locking: there is no other writer.
+//! imports use, so they simply take turns), one fsync at commit (`synchronous=FULL`). Holding
+//! SQLite's write lock for the whole group is what makes code sequences and chain positions
+//! safe without further locking: there is no other writer.
+//!
+//! A group is decided in memory ([`tinhso_store::group_commit::plan`]) and written with a few
+//! multi-row statements (one per table, up to 256 rows each) instead of about ten statements
+//! per write, each a trip through sqlx's SQLite worker thread. If one of them fails, the group
+//! is rolled back and run again with one savepoint per write, so only the bad write fails.
 
 use async_trait::async_trait;
 use jiff::civil::DateTime;

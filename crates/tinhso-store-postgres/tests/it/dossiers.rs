@@ -237,3 +237,71 @@ async fn a_failed_create_gives_its_sequence_number_back() {
     })
     .await;
 }
+
+/// A write that fails inside the batched statements (here a trigger the plan cannot foresee)
+/// sends its group down the one-savepoint-per-write path: the others commit, numbered without
+/// a gap, and the failed one leaves no number, row or chain position behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_failing_inside_a_batch_fails_alone() {
+    with_database("batch_fallback", |db| async move {
+        let store = db.store().await;
+        raw(
+            &db,
+            &[
+                "CREATE FUNCTION refuse_loi() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                 BEGIN IF lower(NEW.applicant_folded) = 'loi' THEN \
+                 RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$",
+                "CREATE TRIGGER refuse_loi BEFORE INSERT ON dossiers \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_loi()",
+            ],
+        )
+        .await
+        .expect("trigger");
+        let create = |name: &str| {
+            DossierWrite::Create(Box::new(sample_new_dossier(
+                &agency(),
+                name,
+                None,
+                dt("2026-01-05T09:00"),
+            )))
+        };
+        let results = store
+            .write_dossiers(vec![create("An"), create("Lỗi"), create("Bình")], at())
+            .await
+            .expect("group");
+        let codes: Vec<Option<String>> = results
+            .iter()
+            .map(|r| r.as_ref().ok().map(|o| o.code.to_string()))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                Some("000.00.04.H40-260105-0001".to_string()),
+                None,
+                Some("000.00.04.H40-260105-0002".to_string()),
+            ]
+        );
+        assert!(matches!(
+            results[1],
+            Err(tinhso_store::dossiers::WriteError::Store(_))
+        ));
+        let pool = sqlx::PgPool::connect_with(db.options.clone())
+            .await
+            .expect("raw pool");
+        let last: (i32,) = sqlx::query_as("SELECT last FROM dossier_sequences")
+            .fetch_one(&pool)
+            .await
+            .expect("sequence");
+        assert_eq!(last.0, 2, "the failed write took no number");
+        pool.close().await;
+        let v = store.verify_audit_chain().await.expect("verify");
+        assert_eq!((v.records, v.first_break), (2, None));
+        // The next group is batched again and continues the sequence.
+        let next = write_one(&store, create("Cường"), at())
+            .await
+            .expect("next");
+        assert_eq!(next.code.sequence(), 3);
+        store.close().await;
+    })
+    .await;
+}
