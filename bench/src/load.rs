@@ -107,6 +107,8 @@ pub struct LoadResult {
     pub statuses: BTreeMap<u16, u64>,
     /// Connections refused or broken, and requests that timed out.
     pub io_errors: u64,
+    /// For each non-2xx status, the request and the start of the first such answer.
+    pub first_errors: BTreeMap<u16, String>,
 }
 
 impl LoadResult {
@@ -187,7 +189,11 @@ struct ClientTally {
     latencies: Vec<u64>,
     statuses: BTreeMap<u16, u64>,
     io_errors: u64,
+    first_errors: BTreeMap<u16, String>,
 }
+
+/// At most this many characters of an error answer are kept.
+const ERROR_SAMPLE_CHARS: usize = 300;
 
 async fn client(
     addr: SocketAddr,
@@ -200,6 +206,7 @@ async fn client(
         latencies: Vec::with_capacity(4096),
         statuses: BTreeMap::new(),
         io_errors: 0,
+        first_errors: BTreeMap::new(),
     };
     let mut sender: Option<Sender> = None;
     while Instant::now() < deadline {
@@ -231,6 +238,13 @@ async fn client(
             Ok((status, body)) => {
                 tally.latencies.push(nanos(started.elapsed()));
                 *tally.statuses.entry(status).or_default() += 1;
+                if !(200..300).contains(&status) {
+                    tally.first_errors.entry(status).or_insert_with(|| {
+                        let text = String::from_utf8_lossy(&body);
+                        let head: String = text.chars().take(ERROR_SAMPLE_CHARS).collect();
+                        format!("{} {} → {head}", r.method, r.path)
+                    });
+                }
                 script.on_response(status, &body);
             }
             Err(_) => {
@@ -271,6 +285,9 @@ pub async fn run(
             *result.statuses.entry(s).or_default() += n;
         }
         result.io_errors += tally.io_errors;
+        for (s, e) in tally.first_errors {
+            result.first_errors.entry(s).or_insert(e);
+        }
     }
     result.elapsed = started.elapsed();
     result.completed = latencies.len() as u64;

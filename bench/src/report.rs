@@ -34,6 +34,9 @@ pub struct Row {
     /// Answers per HTTP status (`http` rows only).
     pub statuses: BTreeMap<String, u64>,
     pub io_errors: u64,
+    /// For each non-2xx status: the request and the start of the first such answer.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub first_errors: BTreeMap<String, String>,
     /// Ratios `throughput / baseline throughput`, filled once every row of the engine is in.
     pub compared_to: Vec<Ratio>,
     /// Why the scenario did not run, when it did not.
@@ -68,6 +71,7 @@ impl Row {
             server_peak_rss_kib: None,
             statuses: BTreeMap::new(),
             io_errors: 0,
+            first_errors: BTreeMap::new(),
             compared_to: Vec::new(),
             skipped: None,
             baselines: Vec::new(),
@@ -328,6 +332,7 @@ fn fmt_ratio(r: f64) -> String {
     }
 }
 
+/// The ids of the baselines (the table names each row by its id) and the ratios, in order.
 fn baseline_text(row: &Row) -> (String, String) {
     if row.compared_to.is_empty() {
         let b = if row.baselines.is_empty() {
@@ -340,7 +345,7 @@ fn baseline_text(row: &Row) -> (String, String) {
     let names = row
         .compared_to
         .iter()
-        .map(|c| format!("{}) {}", c.baseline, c.baseline_scenario))
+        .map(|c| c.baseline.clone())
         .collect::<Vec<_>>()
         .join("; ");
     let ratios = row
@@ -525,6 +530,26 @@ impl Report {
             out,
             "\nRatio = this row's throughput ÷ the baseline's, both measured in this run on this machine."
         );
+        let errors: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| !r.first_errors.is_empty())
+            .collect();
+        if !errors.is_empty() {
+            let _ = writeln!(out, "\nNon-2xx answers, the first of each status:\n");
+            for r in errors {
+                for (status, sample) in &r.first_errors {
+                    let _ = writeln!(
+                        out,
+                        "- {}) {} ({}), {status}: `{}`",
+                        r.id,
+                        r.scenario,
+                        r.engine,
+                        sample.replace('`', "'")
+                    );
+                }
+            }
+        }
         out
     }
 }
