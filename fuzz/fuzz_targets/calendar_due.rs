@@ -2,9 +2,10 @@
 //! limit, an optional cut-off, custom working windows, holiday rules and imported day entries.
 //!
 //! Inputs are bounded the way real ones are: reception between 1900 and 2300, a limit no larger
-//! than `TimeLimit::parse` accepts (10,000 units; mostly at most 100), at most 64 imported days within about a year
-//! of the reception. Inside those bounds every call must end quickly (libFuzzer's `-timeout`
-//! catches a walk that does not) and:
+//! than `TimeLimit::parse` accepts (10,000 units; mostly at most 100), windows of at least an
+//! hour each and 4 hours a day, at most 64 imported days within about a year of the reception.
+//! Inside those bounds every call must end quickly (libFuzzer's `-timeout` catches a walk that
+//! does not) and:
 //! - the clock starts at or after the reception (to the second) and the due moment is at or
 //!   after the clock start, on a quarter hour, inside a window of a working day (its end
 //!   included);
@@ -96,6 +97,13 @@ fuzz_target!(|input: Input| {
                 (time_of_minute(c), time_of_minute(d)),
             )
             .ok()
+        })
+        // Working time is counted in 8-hour days whatever the windows, so tiny windows make a
+        // walk of N working days span N × 8 h / (window length) calendar days: a 1-minute
+        // window turns 100 working days into 130 years. Real windows are hours long; keep at
+        // least 4 working hours a day.
+        .filter(|w| {
+            w.windows().iter().all(|x| x.seconds() >= 3600) && w.seconds_per_day() >= 4 * 3600
         })
         .unwrap_or_default();
     let rules = HolidayRules {

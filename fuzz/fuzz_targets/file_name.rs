@@ -3,7 +3,7 @@
 //! Properties: never panics; the result is never empty, has no `/`, `\`, control or invisible
 //! formatting characters, nor characters Windows refuses, does not start or end with a dot or a
 //! space, fits `MAX_NAME_CHARS` and `MAX_NAME_BYTES`, is in NFC (when the name had no invisible
-//! characters), and, for names too short to be cut, sanitizing it again changes nothing.
+//! characters), and, for such names too short to be cut, sanitizing it again changes nothing.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -35,7 +35,8 @@ fuzz_target!(|declared: &str| {
     // Idempotent as long as nothing was cut: a stem cut at the length limit can end in `..x`,
     // which the next pass reads as an extension (FUZZING.md, finding 2). NFC expands a name at
     // most threefold, so 80 bytes never reach `MAX_NAME_BYTES` (240) nor `MAX_NAME_CHARS`.
-    if declared.len() <= 80 {
+    // Finding 5 (invisible characters dropped after NFC) also breaks idempotence.
+    if declared.len() <= 80 && !declared.chars().any(invisible) {
         assert_eq!(
             sanitize_file_name(&safe),
             safe,
