@@ -93,8 +93,43 @@ impl Routes {
     }
 }
 
-/// A query parameter: name, JSON type, required, description.
+/// A query parameter: name, schema, required, description. The schema is a JSON type name
+/// ("string", "integer", "boolean") or, for a precise one, a JSON Schema object as text.
 type QueryParam = (&'static str, &'static str, bool, &'static str);
+
+/// Schemas of the values the API checks, so that the description is as strict as the handlers
+/// (clients and schema-driven fuzzers then send what the API accepts).
+const PROCEDURE_CODE: &str =
+    r#"{"type": "string", "pattern": "^[0-9][.][0-9]{6}$", "examples": ["1.001193"]}"#;
+const AGENCY_EID: &str = r#"{"type": "string", "pattern": "^[0-9A-Z]+([.][0-9A-Z]+){3,}$", "maxLength": 35, "examples": ["000.01.90.H61"]}"#;
+const DOSSIER_CODE: &str = r#"{"type": "string", "pattern": "^[0-9A-Z.]{1,35}-[0-9]{6}-[0-9]{4,9}$", "examples": ["000.01.90.H61-260302-0001"]}"#;
+const DATE: &str = r#"{"type": "string", "format": "date", "examples": ["2026-03-02"]}"#;
+const LOCAL_DATE_TIME: &str = r#"{"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$", "examples": ["2026-02-13T16:00"]}"#;
+const COUNT: &str = r#"{"type": "integer", "minimum": 0, "maximum": 4294967295}"#;
+
+/// The schema of a path parameter of `path`.
+fn path_param_schema(path: &str, name: &str) -> Value {
+    let text = match name {
+        "code" if path.starts_with("/api/v1/procedures/") => PROCEDURE_CODE,
+        "code" if path.starts_with("/api/v1/dossiers/") => DOSSIER_CODE,
+        "code" => r#"{"type": "string", "examples": ["86"]}"#,
+        "eid" => AGENCY_EID,
+        "year" => r#"{"type": "integer", "minimum": 1901, "maximum": 2199, "examples": [2026]}"#,
+        "number" => r#"{"type": "string", "enum": ["01", "02", "03", "04", "05", "06"]}"#,
+        "sha256" => r#"{"type": "string", "pattern": "^[0-9a-f]{64}$"}"#,
+        _ => r#"{"type": "string"}"#,
+    };
+    param_schema(text)
+}
+
+/// A parameter schema: a type name, or a JSON Schema object as text.
+fn param_schema(text: &str) -> Value {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).unwrap_or_else(|_| json!({"type": "string"}))
+    } else {
+        json!({ "type": text })
+    }
+}
 
 /// The description of one route.
 pub struct RouteDoc {
@@ -109,8 +144,8 @@ pub struct RouteDoc {
     pub body: Option<(&'static str, &'static str)>,
     /// (status, content type, schema name) of the success answer.
     pub ok: (u16, &'static str, Option<&'static str>),
-    /// Error codes this route answers with (besides `internal_error` and
-    /// `database_unavailable`, which any may).
+    /// Error codes this route answers with (besides `internal_error`, `database_unavailable`
+    /// and `invalid_query` for a URL holding `%00`, which any may).
     pub errors: &'static [&'static str],
 }
 
@@ -186,13 +221,13 @@ pub const DOCS: &[RouteDoc] = &[
         summary: "Tìm thủ tục (không cần dấu) / Search procedures (diacritics optional)",
         auth: false,
         query: &[
-            ("q", "string", false, "Search text, at most 200 characters"),
+            ("q", r#"{"type": "string", "maxLength": 200}"#, false, "Search text, at most 200 characters"),
             ("field", "string", false, "Sector (lĩnh vực), e.g. Hộ tịch"),
-            ("level", "string", false, "ministry, province, district, commune or other"),
-            ("agency", "string", false, "Implementing agency e-ID"),
-            ("online_level", "string", false, "full, partial or none"),
-            ("limit", "integer", false, "Page size"),
-            ("offset", "integer", false, "Results to skip"),
+            ("level", r#"{"type": "string", "enum": ["ministry", "province", "district", "commune", "other"]}"#, false, "ministry, province, district, commune or other"),
+            ("agency", AGENCY_EID, false, "Implementing agency e-ID"),
+            ("online_level", r#"{"type": "string", "enum": ["full", "partial", "none"]}"#, false, "full, partial or none"),
+            ("limit", COUNT, false, "Page size"),
+            ("offset", COUNT, false, "Results to skip"),
         ],
         body: None,
         ok: (200, JSON, Some("SearchPage")),
@@ -204,7 +239,7 @@ pub const DOCS: &[RouteDoc] = &[
         tag: "catalog",
         summary: "Một thủ tục (bản mới nhất hoặc bản N) / A procedure (latest or version N)",
         auth: false,
-        query: &[("version", "integer", false, "A given version")],
+        query: &[("version", COUNT, false, "A given version")],
         body: None,
         ok: (200, JSON, Some("ProcedureVersion")),
         errors: &["invalid_procedure_code", "procedure_not_found", "invalid_query"],
@@ -227,9 +262,9 @@ pub const DOCS: &[RouteDoc] = &[
         summary: "Đơn vị hành chính / Administrative units",
         auth: false,
         query: &[
-            ("kind", "string", false, "province, district, commune"),
+            ("kind", r#"{"type": "string", "enum": ["province", "district", "commune"]}"#, false, "province, district, commune"),
             ("parent", "string", false, "Parent unit code"),
-            ("on", "string", false, "In force on this date (YYYY-MM-DD)"),
+            ("on", DATE, false, "In force on this date (YYYY-MM-DD)"),
         ],
         body: None,
         ok: (200, JSON, Some("Listing")),
@@ -275,8 +310,8 @@ pub const DOCS: &[RouteDoc] = &[
         summary: "Tính ngày hẹn trả / Compute a due date",
         auth: false,
         query: &[
-            ("from", "string", true, "Received at, local time, e.g. 2026-02-13T16:00"),
-            ("limit", "string", true, "Time limit, e.g. 3 working days"),
+            ("from", LOCAL_DATE_TIME, true, "Received at, local time, e.g. 2026-02-13T16:00"),
+            ("limit", r#"{"type": "string", "minLength": 1, "examples": ["3 working days", "8 giờ làm việc"]}"#, true, "Time limit, e.g. 3 working days"),
             ("cutoff", "boolean", false, "Apply the 15:00 cut-off"),
         ],
         body: None,
@@ -330,12 +365,12 @@ pub const DOCS: &[RouteDoc] = &[
         summary: "Danh sách xử lý, tìm kiếm (trong phạm vi cơ quan) / Work queues and search (agency-scoped)",
         auth: true,
         query: &[
-            ("kind", "string", false, "mine, due_soon, overdue, paused or all (default)"),
+            ("kind", r#"{"type": "string", "enum": ["mine", "due_soon", "overdue", "paused", "all"]}"#, false, "mine, due_soon, overdue, paused or all (default)"),
             ("step", "string", false, "Only dossiers at this workflow step"),
-            ("q", "string", false, "Code, applicant name or procedure code"),
-            ("procedure", "string", false, "Procedure code"),
-            ("limit", "integer", false, "Page size, default 50, at most 200"),
-            ("before", "integer", false, "The next_before of the previous page"),
+            ("q", r#"{"type": "string", "maxLength": 200}"#, false, "Code, applicant name or procedure code"),
+            ("procedure", PROCEDURE_CODE, false, "Procedure code"),
+            ("limit", COUNT, false, "Page size, default 50, at most 200"),
+            ("before", r#"{"type": "integer", "minimum": -9223372036854775808, "maximum": 9223372036854775807}"#, false, "The next_before of the previous page"),
         ],
         body: None,
         ok: (200, JSON, Some("QueuePage")),
@@ -422,10 +457,10 @@ pub const DOCS: &[RouteDoc] = &[
         summary: "Sổ theo dõi hồ sơ (Mẫu 07) / Dossier register (form 07) as CSV, XLSX or PDF",
         auth: true,
         query: &[
-            ("from", "string", true, "First day received (YYYY-MM-DD)"),
-            ("to", "string", true, "Last day received (YYYY-MM-DD)"),
-            ("format", "string", false, "csv (default), xlsx or pdf"),
-            ("agency", "string", false, "Agency e-ID (default: the officer's)"),
+            ("from", DATE, true, "First day received (YYYY-MM-DD)"),
+            ("to", DATE, true, "Last day received (YYYY-MM-DD)"),
+            ("format", r#"{"type": "string", "enum": ["csv", "xlsx", "pdf"]}"#, false, "csv (default), xlsx or pdf"),
+            ("agency", AGENCY_EID, false, "Agency e-ID (default: the officer's)"),
         ],
         body: None,
         ok: (200, "text/csv", None),
@@ -462,7 +497,7 @@ pub const DOCS: &[RouteDoc] = &[
         tag: "attachments",
         summary: "Tải tệp của một hồ sơ được xem / Download a file of a dossier you may see",
         auth: true,
-        query: &[("dossier", "string", true, "The dossier code that cites the file")],
+        query: &[("dossier", DOSSIER_CODE, true, "The dossier code that cites the file")],
         body: None,
         ok: (200, "application/octet-stream", None),
         errors: &["unauthenticated", "forbidden", "dossier_not_found", "invalid_dossier_code", "attachment_not_found", "invalid_query", "object_corrupted"],
@@ -474,7 +509,7 @@ pub const DOCS: &[RouteDoc] = &[
         summary: "Tra cứu tình trạng hồ sơ (không cần đăng nhập) / Status look-up (no login)",
         auth: false,
         query: &[
-            ("code", "string", true, "Dossier code"),
+            ("code", DOSSIER_CODE, true, "Dossier code"),
             ("secret", "string", true, "The secret printed on the receipt"),
         ],
         body: None,
@@ -482,6 +517,91 @@ pub const DOCS: &[RouteDoc] = &[
         errors: &["dossier_not_found", "invalid_query"],
     },
 ];
+
+/// OpenAPI links from a success answer to the operations that use what it returned: (from
+/// method, from path, link name, to method, to path, [(parameter, runtime expression)]).
+/// They tell clients, and stateful fuzzers, that a new dossier's code (and its look-up
+/// secret) open the dossier's other routes.
+type Link = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+const CODE_FROM_BODY: &[(&str, &str)] = &[("code", "$response.body#/code")];
+
+pub const LINKS: &[Link] = &[
+    (
+        "POST",
+        "/api/v1/dossiers",
+        "GetDossier",
+        "GET",
+        "/api/v1/dossiers/{code}",
+        CODE_FROM_BODY,
+    ),
+    (
+        "POST",
+        "/api/v1/dossiers",
+        "GetTimeline",
+        "GET",
+        "/api/v1/dossiers/{code}/timeline",
+        CODE_FROM_BODY,
+    ),
+    (
+        "POST",
+        "/api/v1/dossiers",
+        "ActOnDossier",
+        "POST",
+        "/api/v1/dossiers/{code}/actions",
+        CODE_FROM_BODY,
+    ),
+    (
+        "POST",
+        "/api/v1/dossiers",
+        "GetForm",
+        "GET",
+        "/api/v1/dossiers/{code}/forms/{number}",
+        CODE_FROM_BODY,
+    ),
+    (
+        "POST",
+        "/api/v1/dossiers",
+        "PublicStatus",
+        "GET",
+        "/api/v1/public/status",
+        &[
+            ("code", "$response.body#/code"),
+            ("secret", "$response.body#/secret"),
+        ],
+    ),
+    (
+        "POST",
+        "/api/v1/dossiers/{code}/actions",
+        "ActAgain",
+        "POST",
+        "/api/v1/dossiers/{code}/actions",
+        CODE_FROM_BODY,
+    ),
+    (
+        "POST",
+        "/api/v1/dossiers/{code}/actions",
+        "GetTimelineAfter",
+        "GET",
+        "/api/v1/dossiers/{code}/timeline",
+        CODE_FROM_BODY,
+    ),
+];
+
+fn operation_id(method: &str, path: &str) -> String {
+    format!(
+        "{}{}",
+        method.to_lowercase(),
+        path.replace(['/', '{', '}', '.'], "_")
+    )
+}
 
 /// The (method, path) of every described route.
 pub fn documented_routes() -> Vec<(String, String)> {
@@ -499,10 +619,10 @@ fn operation(doc: &RouteDoc) -> Value {
         .path
         .split('/')
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": path_param_schema(doc.path, name)}))
         .collect();
-    parameters.extend(doc.query.iter().map(|(name, ty, required, description)| {
-        json!({"name": name, "in": "query", "required": required, "description": description, "schema": {"type": ty}})
+    parameters.extend(doc.query.iter().map(|(name, schema, required, description)| {
+        json!({"name": name, "in": "query", "required": required, "description": description, "schema": param_schema(schema)})
     }));
     if doc.method == "POST" && doc.path.starts_with("/api/v1/") {
         parameters.push(json!({
@@ -517,19 +637,36 @@ fn operation(doc: &RouteDoc) -> Value {
         Some(s) => json!({ content_type: { "schema": schema_ref(s) } }),
         None => json!({ content_type: {} }),
     };
-    responses.insert(
-        status.to_string(),
-        json!({"description": "OK", "content": content}),
-    );
-    let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
-    for code in doc
-        .errors
+    let mut ok = json!({"description": "OK", "content": content});
+    let links: Map<String, Value> = LINKS
         .iter()
-        .copied()
-        .chain(["internal_error", "database_unavailable"])
-    {
+        .filter(|l| l.0 == doc.method && l.1 == doc.path)
+        .map(|(_, _, name, method, path, parameters)| {
+            let parameters: Map<String, Value> = parameters
+                .iter()
+                .map(|(p, e)| (p.to_string(), json!(e)))
+                .collect();
+            (
+                name.to_string(),
+                json!({"operationId": operation_id(method, path), "parameters": parameters}),
+            )
+        })
+        .collect();
+    if !links.is_empty() {
+        ok["links"] = Value::Object(links);
+    }
+    responses.insert(status.to_string(), ok);
+    let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+    for code in doc.errors.iter().copied().chain([
+        "internal_error",
+        "database_unavailable",
+        "invalid_query",
+    ]) {
         if let Some(row) = ERROR_TABLE.iter().find(|r| r.1 == code) {
-            by_status.entry(row.2).or_default().push(code);
+            let codes = by_status.entry(row.2).or_default();
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
         }
     }
     for (status, codes) in by_status {
@@ -544,7 +681,7 @@ fn operation(doc: &RouteDoc) -> Value {
     let mut op = json!({
         "summary": doc.summary,
         "tags": [doc.tag],
-        "operationId": format!("{}{}", doc.method.to_lowercase(), doc.path.replace(['/', '{', '}', '.'], "_")),
+        "operationId": operation_id(doc.method, doc.path),
         "parameters": parameters,
         "responses": responses,
     });
@@ -560,6 +697,9 @@ fn operation(doc: &RouteDoc) -> Value {
 }
 
 fn schemas() -> Value {
+    let agency = param_schema(AGENCY_EID);
+    let procedure = param_schema(PROCEDURE_CODE);
+    let text = |max: u32| json!({"type": "string", "maxLength": max});
     let dt = json!({"type": "string", "description": "Local civil time, Asia/Ho_Chi_Minh, e.g. 2026-03-03T09:15:00"});
     let attachment_input = json!({
         "type": "object", "required": ["component", "sha256"],
@@ -620,37 +760,43 @@ fn schemas() -> Value {
         "Applicant": {
             "type": "object", "required": ["name"],
             "properties": {
-                "name": {"type": "string"},
+                "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
                 "kind": {"type": "integer", "enum": [1, 2], "description": "1 citizen, 2 organisation"},
-                "id_number": {"type": "string"}, "phone": {"type": "string"},
-                "email": {"type": "string"}, "address": {"type": "string"}
+                "id_number": text(20), "phone": text(20),
+                "email": text(200), "address": text(500)
             }
         },
         "AttachmentInput": attachment_input,
         "AttachmentRecord": attachment_record,
         "IntakeRequest": {
             "type": "object", "required": ["procedure_code", "channel", "applicant"],
+            "examples": [{
+                "procedure_code": "1.001193", "channel": "counter",
+                "applicant": {"name": "Nguyễn Văn An", "kind": 1, "id_number": "086099000123", "phone": "0912345678"},
+                "form": {"ho_ten_tre": "Nguyễn Văn Bình"}, "comment": "Nhận tại quầy"
+            }],
             "additionalProperties": false,
             "properties": {
-                "procedure_code": {"type": "string", "examples": ["1.001193"]},
+                "procedure_code": procedure,
                 "channel": {"type": "string", "enum": ["counter", "online", "postal"]},
-                "receiving_agency": {"type": "string", "description": "Online: required. Counter/post: default the officer's agency"},
-                "competent_agency": {"type": "string", "description": "Default: the receiving agency"},
+                "receiving_agency": {"allOf": [agency.clone()], "description": "Online: required. Counter/post: default the officer's agency"},
+                "competent_agency": {"allOf": [agency.clone()], "description": "Default: the receiving agency"},
                 "applicant": schema_ref("Applicant"),
                 "form": {"type": "object"},
                 "attachments": {"type": "array", "items": schema_ref("AttachmentInput")},
-                "comment": {"type": "string"}
+                "comment": text(2000)
             }
         },
         "ActionRequest": {
             "type": "object", "required": ["action"],
+            "examples": [{"action": "accept"}],
             "additionalProperties": false,
             "properties": {
                 "action": {"type": "string", "enum": ["accept", "refuse", "request_supplement", "supplement", "request_financial_obligation", "pay", "forward", "transfer", "return_from_agency", "approve", "stop", "withdraw", "result_ready", "deliver", "apologize_and_extend"]},
-                "reason": {"type": "string"}, "comment": {"type": "string"},
-                "to_step": {"type": "string"}, "agency": {"type": "string"},
-                "new_due": {"type": "string", "description": "Local time, e.g. 2026-03-10T16:00"},
-                "amount_vnd": {"type": "integer", "minimum": 0},
+                "reason": text(2000), "comment": text(2000),
+                "to_step": {"type": "string"}, "agency": agency,
+                "new_due": {"allOf": [param_schema(LOCAL_DATE_TIME)], "description": "Local time, e.g. 2026-03-10T16:00"},
+                "amount_vnd": {"type": "integer", "minimum": 0, "maximum": 18446744073709551615u64},
                 "attachments": {"type": "array", "items": schema_ref("AttachmentInput")}
             }
         },
@@ -759,6 +905,71 @@ mod tests {
                     "{} {}: {code}",
                     doc.method,
                     doc.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_parameter_schema_is_json_schema_text_or_a_type() {
+        let texts = DOCS
+            .iter()
+            .flat_map(|d| d.query.iter().map(|q| q.1))
+            .chain([
+                PROCEDURE_CODE,
+                AGENCY_EID,
+                DOSSIER_CODE,
+                DATE,
+                LOCAL_DATE_TIME,
+                COUNT,
+            ]);
+        for text in texts {
+            if text.starts_with('{') {
+                let v: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+                assert!(v["type"].is_string(), "{text}");
+            } else {
+                assert!(["string", "integer", "boolean"].contains(&text), "{text}");
+            }
+        }
+        for doc in DOCS {
+            for seg in doc.path.split('/') {
+                if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    assert!(path_param_schema(doc.path, name)["type"].is_string());
+                }
+            }
+        }
+        assert_eq!(
+            path_param_schema("/api/v1/calendar/{year}", "year")["maximum"],
+            2199
+        );
+    }
+
+    #[test]
+    fn every_link_joins_described_operations() {
+        let spec = spec();
+        let ids: Vec<String> = DOCS
+            .iter()
+            .map(|d| operation_id(d.method, d.path))
+            .collect();
+        for (from_method, from_path, name, method, path, parameters) in LINKS {
+            let from = DOCS
+                .iter()
+                .find(|d| d.method == *from_method && d.path == *from_path)
+                .unwrap_or_else(|| panic!("{name}: no operation {from_method} {from_path}"));
+            let link = &spec["paths"][*from_path][from_method.to_lowercase()]["responses"]
+                [from.ok.0.to_string()]["links"][*name];
+            assert!(
+                ids.contains(&link["operationId"].as_str().unwrap_or("").to_string()),
+                "{name}"
+            );
+            for (p, _) in *parameters {
+                let target = DOCS
+                    .iter()
+                    .find(|d| d.method == *method && d.path == *path)
+                    .unwrap();
+                assert!(
+                    path.contains(&format!("{{{p}}}")) || target.query.iter().any(|q| q.0 == *p),
+                    "{name}: {method} {path} has no parameter {p}"
                 );
             }
         }
