@@ -64,16 +64,51 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 /// Reads a JSON value: syntax errors → `invalid_json` (400), shape errors → `invalid_request`
-/// (422). The detail names the line and column, never the body.
+/// (422). The detail names the line and column, never the body. A string or key holding
+/// U+0000 is `invalid_request` too: PostgreSQL cannot store it in text, and both engines must
+/// answer alike.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let parsed = serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         let code = match e.classify() {
             Category::Data => ErrorCode::InvalidRequest,
             Category::Syntax | Category::Eof | Category::Io => ErrorCode::InvalidJson,
         };
         ApiError::with(code, e.to_string())
-    })
+    })?;
+    // JSON can carry U+0000 only as the escape `\u0000`: look closer only when it is there.
+    if bytes.windows(6).any(|w| w == b"\\u0000")
+        && serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| holds_nul(&v))
+    {
+        return Err(ApiError::with(
+            ErrorCode::InvalidRequest,
+            "văn bản không được chứa ký tự U+0000 / text must not contain U+0000 (NUL)",
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Whether any string or key of a JSON value holds U+0000.
+fn holds_nul(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    // Iterative, so a deeply nested body cannot overflow the stack.
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) if s.contains('\0') => return true,
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => {
+                for (k, item) in map {
+                    if k.contains('\0') {
+                        return true;
+                    }
+                    stack.push(item);
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The `Idempotency-Key` header; a value that is not visible ASCII is refused by the use case.
@@ -126,5 +161,25 @@ mod tests {
             ErrorCode::InvalidRequest
         );
         assert!(parse_json::<S>(b"{\"a\":1}").is_ok());
+    }
+
+    #[test]
+    fn nul_in_any_string_or_key_is_refused() {
+        #[derive(serde::Deserialize, Debug)]
+        struct S {
+            #[allow(dead_code)]
+            a: serde_json::Value,
+        }
+        for body in [
+            r#"{"a": "x\u0000y"}"#,
+            r#"{"a": {"k\u0000": 1}}"#,
+            r#"{"a": [[["\u0000"]]]}"#,
+        ] {
+            let e = parse_json::<S>(body.as_bytes()).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidRequest, "{body}");
+        }
+        // An escaped backslash followed by "u0000" is plain text, not U+0000.
+        assert!(parse_json::<S>(br#"{"a": "C:\\u0000"}"#).is_ok());
+        assert!(parse_json::<S>(br#"{"a": "\u0001 \u00e9"}"#).is_ok());
     }
 }

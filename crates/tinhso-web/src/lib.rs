@@ -47,11 +47,36 @@ pub fn router(state: AppState) -> Router {
     routes()
         .into_router()
         .fallback(api::not_found)
+        .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             telemetry::track,
         ))
         .with_state(state)
+}
+
+/// A URL whose path or query holds `%00` (U+0000) is refused with `invalid_query` before any
+/// handler sees it: PostgreSQL cannot compare or store U+0000 in text, and both engines must
+/// answer alike. (`%00` is exact: a literal `%` travels as `%25`.)
+async fn refuse_nul_in_uri(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = req.uri();
+    let text = uri.path_and_query().map_or("", |p| p.as_str());
+    if text
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    {
+        return error::ApiError::with(
+            error::ErrorCode::InvalidQuery,
+            "địa chỉ không được chứa %00 / the URL must not contain %00 (U+0000)",
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// Serves until Ctrl-C / SIGTERM, refreshing what other nodes change every few seconds.

@@ -1050,3 +1050,64 @@ async fn markup_in_free_text_is_stored_as_text_and_answered_as_json() {
     assert_eq!(public.status, StatusCode::OK, "{}", public.text());
     assert!(!public.text().contains("<script>"), "{}", public.text());
 }
+
+#[tokio::test]
+async fn nul_characters_are_refused_at_the_edge_on_every_engine() {
+    // PostgreSQL cannot store or compare U+0000 in text (it answered 500 internal_error);
+    // the API refuses it before any use case runs, so both engines answer alike.
+    let o = office().await;
+    let d = o.dossier(true, "").await;
+    let before = o.all_codes().await;
+    for (caller, uri) in [
+        (Caller::OneStop, "/api/v1/dossiers?q=a%00b".to_string()),
+        (Caller::OneStop, "/api/v1/dossiers?step=a%00b".to_string()),
+        (Caller::Anonymous, "/api/v1/units/8%006".to_string()),
+        (Caller::Anonymous, "/api/v1/units?parent=8%006".to_string()),
+        (
+            Caller::Anonymous,
+            "/api/v1/procedures?field=x%00".to_string(),
+        ),
+        (Caller::OneStop, format!("/api/v1/dossiers/{}%00", d.code)),
+    ] {
+        let a = o.send("GET", &uri, caller, Vec::new()).await;
+        assert_eq!(
+            (a.status, a.error_code().as_str()),
+            (StatusCode::BAD_REQUEST, "invalid_query"),
+            "{uri}: {}",
+            a.text()
+        );
+    }
+    let bodies = [
+        r#"{"procedure_code":"1.001193","channel":"counter","applicant":{"name":"a\u0000b","kind":1}}"#,
+        r#"{"procedure_code":"1.001193","channel":"counter","applicant":{"name":"ab","kind":1},"comment":"x\u0000"}"#,
+        r#"{"procedure_code":"1.001193","channel":"counter","applicant":{"name":"ab","kind":1},"form":{"k\u0000":"v"}}"#,
+    ];
+    for body in bodies {
+        let a = o
+            .send(
+                "POST",
+                "/api/v1/dossiers",
+                Caller::OneStop,
+                body.as_bytes().to_vec(),
+            )
+            .await;
+        assert_eq!(
+            (a.status, a.error_code().as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
+            "{body}: {}",
+            a.text()
+        );
+    }
+    let state = o.state_of(&d.code).await;
+    let a = o
+        .send(
+            "POST",
+            &format!("/api/v1/dossiers/{}/actions", d.code),
+            Caller::Specialist,
+            br#"{"action":"request_supplement","reason":"thi\u0000u"}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(a.error_code(), "invalid_request", "{}", a.text());
+    assert_eq!(o.state_of(&d.code).await, state);
+    assert_eq!(o.all_codes().await, before);
+}
