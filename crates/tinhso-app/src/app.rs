@@ -18,6 +18,8 @@ pub struct AppSettings {
     pub cutoff: jiff::civil::Time,
     pub province_code: String,
     pub public_url: String,
+    /// Lifetime of a browser session.
+    pub session_hours: u32,
 }
 
 impl AppSettings {
@@ -31,6 +33,7 @@ impl AppSettings {
             cutoff: config.cutoff_time,
             province_code: config.province_code.clone(),
             public_url: config.public_url.clone(),
+            session_hours: config.session_hours.clamp(1, 24 * 30),
         }
     }
 }

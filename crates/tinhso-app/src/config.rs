@@ -134,6 +134,8 @@ declare_settings! {
     cutoff_time: jiff::civil::Time = "15:00", env "TINHSO_CUTOFF_TIME";
     /// Statistics Office code of the province this deployment serves (86 = Vĩnh Long).
     province_code: String = "86", env "TINHSO_PROVINCE_CODE";
+    /// How long a browser sign-in lasts, in hours, before the user must sign in again.
+    session_hours: u32 = "12", env "TINHSO_SESSION_HOURS";
 }
 
 /// A folder path (a setting's type: parsed from and printed as text).

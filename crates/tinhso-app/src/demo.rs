@@ -114,9 +114,12 @@ pub const DEMO_USERS: &[(&str, &str, tinhso_domain::dossier::Role, bool)] = &[
     ),
 ];
 
+/// The password of every demo user (demo data only: a real deployment sets each user's own).
+pub const DEMO_PASSWORD: &str = "tinhso-demo-2026";
+
 impl App {
-    /// Creates the demo users and gives each a fresh API token (older demo tokens are revoked).
-    /// Returns (user id, role, token).
+    /// Creates the demo users, sets their password to [`DEMO_PASSWORD`] and gives each a fresh
+    /// API token (older demo tokens are revoked). Returns (user id, role, token).
     pub async fn load_demo_users(
         &self,
     ) -> Result<Vec<(String, tinhso_domain::dossier::Role, String)>, crate::identity::IdentityError>
@@ -133,6 +136,13 @@ impl App {
             })
             .await?;
             self.revoke_tokens(id).await?;
+            if self.store.password_hash(id).await?.is_none() {
+                let hash = crate::sessions::hash_password(DEMO_PASSWORD)
+                    .map_err(|e| crate::identity::IdentityError::InvalidUser(e.to_string()))?;
+                self.store
+                    .set_password_hash(id, &hash, self.clock.now())
+                    .await?;
+            }
             let token = self.issue_token(id, "demo").await?;
             out.push((id.to_string(), *role, token));
         }

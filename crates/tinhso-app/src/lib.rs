@@ -19,6 +19,7 @@ pub mod identity;
 pub mod imports;
 pub mod progress;
 pub mod scheduler;
+pub mod sessions;
 
 pub use app::{App, AppSettings};
 pub use clock::{Clock, FixedClock, SystemClock};

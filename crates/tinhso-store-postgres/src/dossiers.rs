@@ -1403,14 +1403,14 @@ impl AuditStore for PostgresStore {
 // ---------------------------------------------------------------------------------------------
 // Users and tokens
 
-fn user_columns() -> String {
+pub(crate) fn user_columns() -> String {
     format!(
         "u.id, u.name, u.agency, u.roles::text AS roles, {} AS created_us, u.disabled",
         micros_of("u.created_at")
     )
 }
 
-fn user_from_row(row: &PgRow) -> StoreResult<User> {
+pub(crate) fn user_from_row(row: &PgRow) -> StoreResult<User> {
     let agency: Option<String> = get(row, "agency")?;
     let roles: String = get(row, "roles")?;
     Ok(User {

@@ -1320,9 +1320,9 @@ impl AuditStore for SqliteStore {
 // ---------------------------------------------------------------------------------------------
 // Users and tokens
 
-const USER_COLUMNS: &str = "u.id, u.name, u.agency, u.roles, u.created_at, u.disabled";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.agency, u.roles, u.created_at, u.disabled";
 
-fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
+pub(crate) fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
     let agency: Option<String> = get(row, "agency")?;
     let roles: String = get(row, "roles")?;
     Ok(User {

@@ -82,6 +82,7 @@ macro_rules! conformance_tests {
             users_and_api_tokens,
             workflows_are_versioned,
             lease_is_exclusive,
+            passwords_and_sessions,
         );
     };
     (@emit all ; $($name:ident),* $(,)?) => {

@@ -66,6 +66,9 @@ pub enum ErrorCode {
     ActiveContent,
     FileDamaged,
     InvalidFileName,
+    CsrfFailed,
+    WrongCredentials,
+    WeakPassword,
 }
 
 /// (code, status, Vietnamese, English)
@@ -449,6 +452,27 @@ pub const ERROR_TABLE: &[(ErrorCode, &str, u16, &str, &str)] = &[
         "Invalid file name.",
     ),
     (
+        ErrorCode::CsrfFailed,
+        "csrf_failed",
+        403,
+        "Biểu mẫu đã hết hạn hoặc không đến từ trang này; vui lòng tải lại trang và gửi lại.",
+        "The form expired or did not come from this site; reload the page and submit again.",
+    ),
+    (
+        ErrorCode::WrongCredentials,
+        "wrong_credentials",
+        401,
+        "Sai tài khoản hoặc mật khẩu.",
+        "Wrong account or password.",
+    ),
+    (
+        ErrorCode::WeakPassword,
+        "weak_password",
+        422,
+        "Mật khẩu không đạt yêu cầu.",
+        "The password does not meet the rules.",
+    ),
+    (
         ErrorCode::Internal,
         "internal_error",
         500,
@@ -469,6 +493,11 @@ impl ErrorCode {
     }
     pub fn status(self) -> StatusCode {
         StatusCode::from_u16(self.row().2).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+    /// The Vietnamese and English messages.
+    pub fn messages(self) -> (&'static str, &'static str) {
+        let row = self.row();
+        (row.3, row.4)
     }
     /// The code with this snake_case name.
     pub fn from_name(name: &str) -> Option<ErrorCode> {

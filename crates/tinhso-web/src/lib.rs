@@ -7,18 +7,21 @@
 //!   with a bearer token, [`auth`]); errors follow the table in [`error`].
 //! - `/api/openapi.json`: the OpenAPI 3.1 description of every route ([`openapi`]).
 //! - `/healthz` (process alive), `/readyz` (database reachable), `/metrics` (Prometheus).
-//! - `/`: a landing page in Vietnamese with English.
+//! - Everything else: the HTML pages ([`html`]): the citizen portal, the officer workspace, the
+//!   admin pages and the dashboard, Vietnamese first with English, behind the security headers of
+//!   [`html::security`].
 
 pub mod api;
 pub mod auth;
 pub mod dossiers;
 pub mod error;
+pub mod html;
 pub mod openapi;
-mod pages;
 mod telemetry;
 
 use std::sync::Arc;
 
+use axum::response::IntoResponse;
 use axum::Router;
 use tinhso_app::App;
 
@@ -31,10 +34,10 @@ pub struct AppState {
     pub metrics: Metrics,
 }
 
-/// Every route, registered once: the router and the OpenAPI check both read this.
+/// Every JSON and operations route, registered once: the router, the OpenAPI check and the
+/// authorization table all read this. Pages are in [`html::routes`].
 pub fn routes() -> openapi::Routes {
     openapi::Routes::new()
-        .get("/", pages::home)
         .get("/healthz", telemetry::healthz)
         .get("/readyz", telemetry::readyz)
         .get("/metrics", telemetry::metrics)
@@ -45,14 +48,28 @@ pub fn routes() -> openapi::Routes {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     routes()
+        .merge(html::routes())
         .into_router()
-        .fallback(api::not_found)
+        .fallback(fallback)
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            html::security::headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             telemetry::track,
         ))
         .with_state(state)
+}
+
+/// Unknown URLs: a JSON 404 under `/api/`, the 404 page elsewhere.
+async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        api::not_found().await.into_response()
+    } else {
+        html::not_found().await
+    }
 }
 
 /// A URL whose path or query holds `%00` (U+0000) is refused with `invalid_query` before any

@@ -161,17 +161,6 @@ const DOSSIER_ERRORS: &[&str] = &[
 pub const DOCS: &[RouteDoc] = &[
     RouteDoc {
         method: "GET",
-        path: "/",
-        tag: "pages",
-        summary: "Trang chủ / Landing page",
-        auth: false,
-        query: &[],
-        body: None,
-        ok: (200, "text/html", None),
-        errors: &[],
-    },
-    RouteDoc {
-        method: "GET",
         path: "/healthz",
         tag: "operations",
         summary: "Tiến trình còn chạy / Process alive",

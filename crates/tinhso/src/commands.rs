@@ -68,6 +68,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "  ví dụ / e.g.: curl -H 'Authorization: Bearer <token>' http://{}/api/v1/dossiers",
                 config.listen
             );
+            println!(
+                "  đăng nhập trên web / sign in on the web: http://{}/dang-nhap — mật khẩu / password: {}",
+                config.listen,
+                tinhso_app::demo::DEMO_PASSWORD
+            );
             if a.no_serve {
                 return Ok(());
             }

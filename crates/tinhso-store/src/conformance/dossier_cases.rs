@@ -1391,3 +1391,110 @@ pub async fn lease_is_exclusive(store: &dyn Store) {
         .count();
     assert_eq!(won, 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Browser sign-in
+
+pub async fn passwords_and_sessions(store: &dyn Store) {
+    use crate::sessions::NewSession;
+    let at = ts("2026-01-05T03:00:00Z");
+    let user = User {
+        id: "officer-s".into(),
+        name: "Lê Văn Tâm".into(),
+        agency: Some(eid(AGENCY_A)),
+        roles: vec![Role::OneStopOfficer],
+        created_at: at,
+        disabled: false,
+    };
+    store.upsert_user(&user).await.expect("user");
+
+    // Passwords: none, set, replaced; an unknown user is a conflict.
+    assert_eq!(store.password_hash("officer-s").await.expect("read"), None);
+    store
+        .set_password_hash("officer-s", "$argon2id$first", at)
+        .await
+        .expect("set");
+    store
+        .set_password_hash("officer-s", "$argon2id$second", at)
+        .await
+        .expect("replace");
+    assert_eq!(
+        store
+            .password_hash("officer-s")
+            .await
+            .expect("read")
+            .as_deref(),
+        Some("$argon2id$second")
+    );
+    assert!(matches!(
+        store.set_password_hash("nobody", "$argon2id$x", at).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Sessions: live until their end, per user, deletable one by one or all at once.
+    let session = |hash: &str, hours: i64| NewSession {
+        id_hash: hash.into(),
+        user_id: "officer-s".into(),
+        created_at: at,
+        expires_at: at + jiff::SignedDuration::from_hours(hours),
+    };
+    store.create_session(&session("s1", 12)).await.expect("s1");
+    store.create_session(&session("s2", 1)).await.expect("s2");
+    store.create_session(&session("s3", 12)).await.expect("s3");
+    assert!(matches!(
+        store.create_session(&session("s1", 12)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .create_session(&NewSession {
+                user_id: "nobody".into(),
+                ..session("s9", 1)
+            })
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let soon = at + jiff::SignedDuration::from_mins(30);
+    let later = at + jiff::SignedDuration::from_hours(2);
+    assert_eq!(
+        store.session_user("s1", soon).await.expect("read"),
+        Some(user.clone())
+    );
+    assert!(store
+        .session_user("s2", soon)
+        .await
+        .expect("read")
+        .is_some());
+    assert_eq!(store.session_user("s2", later).await.expect("read"), None);
+    assert_eq!(store.session_user("zz", soon).await.expect("read"), None);
+
+    assert!(store.delete_session("s1").await.expect("delete"));
+    assert!(!store.delete_session("s1").await.expect("delete again"));
+    assert_eq!(store.session_user("s1", soon).await.expect("read"), None);
+    assert_eq!(
+        store.delete_expired_sessions(later).await.expect("expire"),
+        1
+    );
+
+    // A disabled user's sessions are worthless.
+    store
+        .upsert_user(&User {
+            disabled: true,
+            ..user.clone()
+        })
+        .await
+        .expect("disable");
+    assert_eq!(store.session_user("s3", soon).await.expect("read"), None);
+    store.upsert_user(&user).await.expect("enable");
+    assert!(store
+        .session_user("s3", soon)
+        .await
+        .expect("read")
+        .is_some());
+
+    assert_eq!(
+        store.delete_user_sessions("officer-s").await.expect("all"),
+        1
+    );
+    assert_eq!(store.session_user("s3", soon).await.expect("read"), None);
+}

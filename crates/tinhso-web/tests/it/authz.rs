@@ -168,7 +168,6 @@ const INTAKE_ONLINE: &str = r#"{"procedure_code":"1.001193","channel":"online","
 #[rustfmt::skip]
 const TABLE: &[Row] = &[
     // Public: pages, operations, the catalog, the calendar, the public look-up.
-    Row { method: "GET", route: "/", uri: "/", body: Payload::None, target: Target::Shared, expect: ALL_OK },
     Row { method: "GET", route: "/healthz", uri: "/healthz", body: Payload::None, target: Target::Shared, expect: ALL_OK },
     Row { method: "GET", route: "/readyz", uri: "/readyz", body: Payload::None, target: Target::Shared, expect: ALL_OK },
     Row { method: "GET", route: "/metrics", uri: "/metrics", body: Payload::None, target: Target::Shared, expect: ALL_OK },

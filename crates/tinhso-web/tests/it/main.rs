@@ -13,9 +13,11 @@ use tower::ServiceExt;
 
 mod authz;
 mod dossiers;
+mod pages;
 
 struct TestServer {
     router: axum::Router,
+    app: Arc<App>,
     _dir: std::path::PathBuf,
 }
 
@@ -40,12 +42,14 @@ async fn server() -> TestServer {
         .await
         .unwrap();
     app.load_demo(&NoProgress).await.unwrap();
+    let app = Arc::new(app);
     let state = AppState {
-        app: Arc::new(app),
+        app: app.clone(),
         metrics: Metrics::install(),
     };
     TestServer {
         router: router(state),
+        app,
         _dir: dir,
     }
 }
@@ -136,7 +140,7 @@ async fn errors_are_stable_codes_in_vietnamese_and_english() {
             "invalid_time_limit",
         ),
         ("/api/v1/calendar/99999", 400, "invalid_date"),
-        ("/no/such/page", 404, "not_found"),
+        ("/api/no/such/page", 404, "not_found"),
     ];
     for (uri, status, code) in cases {
         let (st, v) = get_json(&s, uri).await;

@@ -1,0 +1,7 @@
+//! Pages of the `account` area (see the module docs of [`crate::html`] for the conventions).
+
+use crate::openapi::Routes;
+
+pub fn routes() -> Routes {
+    Routes::new()
+}
