@@ -41,11 +41,40 @@ impl TimeUnit {
 
 /// A time limit, e.g. 3 working days. Half days occur in real records (0.5 ngày làm việc), so
 /// the value is kept exactly, in hundredths of the unit.
+///
+/// Deserializing checks the same bound as [`TimeLimit::parse`] (at most [`MAX_PARSED_UNITS`]
+/// units), so no JSON entry point (catalog files, stored versions, the API) can carry a limit
+/// whose due date takes seconds to walk (docs/FUZZING.md, finding 6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "UncheckedTimeLimit")]
 pub struct TimeLimit {
     /// The value in hundredths of the unit (300 = 3 units, 50 = half a unit).
     pub hundredths: u32,
     pub unit: TimeUnit,
+}
+
+/// A time limit as read from JSON, before its bound is checked.
+#[derive(Deserialize)]
+struct UncheckedTimeLimit {
+    hundredths: u32,
+    unit: TimeUnit,
+}
+
+impl TryFrom<UncheckedTimeLimit> for TimeLimit {
+    type Error = String;
+
+    fn try_from(raw: UncheckedTimeLimit) -> Result<Self, String> {
+        if raw.hundredths > MAX_PARSED_UNITS * 100 {
+            return Err(format!(
+                "thời hạn quá lớn: tối đa {MAX_PARSED_UNITS} đơn vị / time limit too large: at most {MAX_PARSED_UNITS} units (hundredths {})",
+                raw.hundredths
+            ));
+        }
+        Ok(TimeLimit {
+            hundredths: raw.hundredths,
+            unit: raw.unit,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -206,6 +235,18 @@ fn fold(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_limits_share_the_parse_bound() {
+        let ok: TimeLimit =
+            serde_json::from_str(r#"{"hundredths": 1000000, "unit": "working_days"}"#).unwrap();
+        assert_eq!(ok, TimeLimit::working_days(MAX_PARSED_UNITS));
+        let err = serde_json::from_str::<TimeLimit>(
+            r#"{"hundredths": 4294967295, "unit": "working_days"}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+    }
 
     #[test]
     fn parses_the_written_forms() {

@@ -733,6 +733,15 @@ mod tests {
     }
 
     #[test]
+    fn json_time_limits_over_the_parse_bound_are_problems() {
+        // docs/FUZZING.md finding 6: 4294967295 hundredths took 16 s per due date.
+        let text = r#"[{"code":"1.000001","name":"x","time_limit":{"hundredths":4294967295,"unit":"working_days"}}]"#;
+        let rows = parse_catalog_json_str(text).expect("syntax ok");
+        let problem = rows[0].as_ref().expect_err("refused");
+        assert!(problem.to_string().contains("time_limit"), "{problem}");
+    }
+
+    #[test]
     fn json_syntax_and_shape_errors() {
         match parse_catalog_json_str("[\n {\"code\": \"1.001193\",,}\n]") {
             Err(FileProblem::JsonSyntax { line, column, .. }) => {
