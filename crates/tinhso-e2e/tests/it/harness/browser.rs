@@ -165,6 +165,46 @@ impl Browser {
         Ok(())
     }
 
+    /// Signs in through the sign-in page; checks the page it lands on as `landing`.
+    pub async fn sign_in(
+        &self,
+        account: &str,
+        password: &str,
+        landing: &str,
+    ) -> anyhow::Result<()> {
+        self.open("/dang-nhap", &format!("signin-{landing}"))
+            .await?;
+        self.type_into("#account", account).await?;
+        self.type_into("#password", password).await?;
+        let submit = self
+            .el("form[action='/dang-nhap'] button[type=submit]")
+            .await?;
+        self.click_to(&submit, landing).await?;
+        if self.has("form[action='/dang-nhap'] [role=alert]").await? {
+            bail!(
+                "signing in as {account} failed: {}",
+                self.body_text().await?
+            );
+        }
+        Ok(())
+    }
+
+    /// Signs out with the header's button.
+    pub async fn sign_out(&self) -> anyhow::Result<()> {
+        let button = self.el("form[action='/dang-xuat'] button").await?;
+        self.click_to(&button, "signed-out").await
+    }
+
+    /// Whether the browser holds a non-empty cookie of that name for this site.
+    pub async fn has_cookie_value(&self, name: &str) -> anyhow::Result<bool> {
+        Ok(self
+            .driver
+            .get_all_cookies()
+            .await?
+            .iter()
+            .any(|c| c.name == name && !c.value.is_empty()))
+    }
+
     /// The visible text of the page's body.
     pub async fn body_text(&self) -> anyhow::Result<String> {
         Ok(self.el("body").await?.text().await?)

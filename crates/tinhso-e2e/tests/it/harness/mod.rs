@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 pub use browser::Browser;
 pub use server::Server;
+pub use tinhso_app::demo::DEMO_PASSWORD;
 
 /// Runs one browser test. The body gets the server and a browser pointed at it; every page it
 /// opens or navigates to through [`Browser::open`] / [`Browser::click_to`] is checked.
