@@ -6,5 +6,6 @@
 mod harness;
 
 mod home;
+mod journeys;
 mod selftest;
 mod signin;

@@ -123,15 +123,80 @@ impl Browser {
     /// Clicks an element that leads to another page (a link, a form's submit button), waits for
     /// the new document and checks it as `name`.
     pub async fn click_to(&self, elem: &WebElement, name: &str) -> anyhow::Result<()> {
-        let old = self.driver.find(By::Css("html")).await?;
+        self.click_swap(elem, "html", name).await
+    }
+
+    /// Clicks an element whose answer replaces what `swapped` names (`html`: a new page; else
+    /// the part htmx swaps in), waits until it has been replaced, then checks the page as
+    /// `name`.
+    pub async fn click_swap(
+        &self,
+        elem: &WebElement,
+        swapped: &str,
+        name: &str,
+    ) -> anyhow::Result<()> {
+        let old = self.el(swapped).await?;
         elem.click().await?;
         old.wait_until()
             .wait(WAIT, POLL)
             .stale()
             .await
-            .with_context(|| format!("no new page after the click (expected {name})"))?;
+            .with_context(|| format!("no new {swapped} after the click (expected {name})"))?;
+        self.el(swapped).await?;
         self.wait_ready().await?;
         self.check_page(name).await
+    }
+
+    /// Picks the option of a `<select>` with this value, as a person would (clicking it).
+    pub async fn choose(&self, select_css: &str, value: &str) -> anyhow::Result<()> {
+        let option = self
+            .el(&format!("{select_css} option[value='{value}']"))
+            .await?;
+        option.click().await?;
+        Ok(())
+    }
+
+    /// Attaches a local file to a file input.
+    pub async fn attach(&self, input_css: &str, file: &std::path::Path) -> anyhow::Result<()> {
+        let input = self.el(input_css).await?;
+        input.send_keys(file.to_string_lossy()).await?;
+        Ok(())
+    }
+
+    /// The CSRF token of the page (any form's hidden `csrf` field: the header's sign-out form
+    /// has one whenever someone is signed in).
+    pub async fn csrf(&self) -> anyhow::Result<String> {
+        self.el("input[name=csrf]")
+            .await?
+            .attr("value")
+            .await?
+            .context("a csrf field without a value")
+    }
+
+    /// Posts a form from the page with `fetch` (this tab's cookies, no redirect followed), as a
+    /// forged or replayed request would; returns the HTTP status (0: a redirect, i.e. accepted).
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        multipart: bool,
+    ) -> anyhow::Result<u16> {
+        let fields: Vec<Value> = fields.iter().map(|(k, v)| json!([k, v])).collect();
+        let r = self
+            .driver
+            .execute_async(
+                r#"const [path, fields, multipart, done] = arguments;
+const body = multipart ? new FormData() : new URLSearchParams();
+for (const [k, v] of fields) body.append(k, v);
+fetch(path, {method: 'POST', body, credentials: 'same-origin', redirect: 'manual'})
+  .then(r => done(r.type === 'opaqueredirect' ? 0 : r.status))
+  .catch(e => done(-1));"#,
+                [json!(path), Value::Array(fields), json!(multipart)],
+            )
+            .await?;
+        let status = r.json().as_i64().unwrap_or(-1);
+        anyhow::ensure!(status >= 0, "posting to {path} failed in the browser");
+        Ok(status as u16)
     }
 
     /// The one element a CSS selector names, waiting for it to appear.

@@ -5,8 +5,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use anyhow::Context;
+use tinhso_app::dossiers::IntakeRequest;
 use tinhso_app::progress::NoProgress;
-use tinhso_app::{App, AppSettings, FixedClock};
+use tinhso_app::{App, AppSettings, Clock, FixedClock};
+use tinhso_domain::agency::AgencyEId;
+use tinhso_domain::dossier::Role;
+use tinhso_store::dossiers::User;
 
 pub struct Server {
     /// `http://127.0.0.1:PORT`, no trailing slash.
@@ -74,6 +79,67 @@ impl Server {
             dir,
             stop: Some(stop),
         })
+    }
+
+    /// Adds a user who signs in with [`tinhso_app::demo::DEMO_PASSWORD`]: an officer of
+    /// `agency` with `role`, or a citizen when `agency` is `None`.
+    pub async fn add_user(
+        &self,
+        id: &str,
+        name: &str,
+        agency: Option<&str>,
+        role: Role,
+    ) -> anyhow::Result<()> {
+        let agency = agency.map(AgencyEId::parse).transpose()?;
+        self.app
+            .create_user(tinhso_app::identity::NewUser {
+                id: id.into(),
+                name: name.into(),
+                agency,
+                roles: vec![role],
+            })
+            .await?;
+        let hash = tinhso_app::sessions::hash_password(tinhso_app::demo::DEMO_PASSWORD)?;
+        self.app
+            .store
+            .set_password_hash(id, &hash, self.clock.now())
+            .await?;
+        Ok(())
+    }
+
+    /// A stored user, for calling use cases directly.
+    pub async fn user(&self, id: &str) -> anyhow::Result<User> {
+        self.app
+            .store
+            .user(id)
+            .await?
+            .with_context(|| format!("no user {id}"))
+    }
+
+    /// Submits an online dossier for `citizen` directly through the use case (for tests whose
+    /// subject is not the submission itself); returns its code.
+    pub async fn submit_online(&self, citizen: &str, procedure: &str) -> anyhow::Result<String> {
+        let req: IntakeRequest = serde_json::from_value(serde_json::json!({
+            "procedure_code": procedure,
+            "channel": "online",
+            "receiving_agency": tinhso_app::demo::DEMO_AGENCY,
+            "applicant": {"name": "Nguyễn Thị Hồng Nhung", "id_number": "086190000123",
+                          "phone": "0900000000", "address": "Phường Phú Khương, Vĩnh Long"},
+            "form": {}
+        }))?;
+        let user = self.user(citizen).await?;
+        Ok(self.app.submit_dossier(&user, req, None).await?.code)
+    }
+
+    /// The national status (1–10) of a dossier, read as its receiving one-stop officer would.
+    pub async fn status(&self, code: &str) -> anyhow::Result<u8> {
+        let officer = self.user("mc-phukhuong").await?;
+        Ok(self
+            .app
+            .dossier_detail(&officer, code)
+            .await?
+            .dossier
+            .status)
     }
 
     /// The absolute URL of a path on this server.
