@@ -5,6 +5,7 @@
 #[allow(dead_code)] // not every helper is used by every set of journeys
 mod harness;
 
+mod admin;
 mod home;
 mod journeys;
 mod selftest;
