@@ -1,0 +1,1 @@
+//! Browser tests live in `tests/it/`; this library is empty on purpose.
