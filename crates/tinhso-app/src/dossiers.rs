@@ -1139,7 +1139,7 @@ impl App {
 
     /// Decides `action` as the first of the user's roles that may do it (the current step's
     /// role first); the error of the first try when none may.
-    fn decide_as(
+    pub(crate) fn decide_as(
         &self,
         user: &User,
         state: &Dossier,

@@ -8,6 +8,7 @@
 //! Time comes in through a [`Clock`], so tests control it.
 
 pub mod app;
+pub mod available;
 pub mod catalog;
 pub mod clock;
 pub mod config;
