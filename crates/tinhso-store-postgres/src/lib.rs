@@ -867,6 +867,15 @@ impl CalendarStore for PostgresStore {
             })
             .collect()
     }
+
+    async fn delete_calendar_days(&self, dates: &[Date]) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM calendar_days WHERE day = ANY($1::text[]::date[])")
+            .bind(dates.iter().map(|d| date_text(*d)).collect::<Vec<_>>())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected())
+    }
 }
 
 #[async_trait]

@@ -778,6 +778,21 @@ impl CalendarStore for SqliteStore {
         .map_err(db_err)?;
         rows.iter().map(calendar_day_from_row).collect()
     }
+
+    async fn delete_calendar_days(&self, dates: &[Date]) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        let mut removed = 0;
+        for d in dates {
+            removed += sqlx::query("DELETE FROM calendar_days WHERE day = ?")
+                .bind(date_text(*d))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(removed)
+    }
 }
 
 #[async_trait]

@@ -69,6 +69,7 @@ macro_rules! conformance_tests {
             unit_history_and_successions,
             agencies_roundtrip,
             calendar_days_upsert_and_range,
+            calendar_days_delete,
             search_like_baseline,
             dossier_create_and_read,
             dossier_codes_gapless_under_concurrency,
@@ -1101,6 +1102,46 @@ pub async fn agencies_roundtrip(store: &dyn Store) {
         store.upsert_agencies(&[]).await.expect("empty"),
         WriteCounts::default()
     );
+}
+
+/// An admin removes dated entries (domain.md §3): only those dates go, the count says how many
+/// existed, unknown dates and an empty list change nothing.
+pub async fn calendar_days_delete(store: &dyn Store) {
+    let day = |d: Date, kind: DayKind| CalendarDay {
+        date: d,
+        kind,
+        name: "Ngày thử".into(),
+    };
+    let days = vec![
+        day(date(2026, 11, 24), DayKind::Holiday),
+        day(date(2026, 11, 25), DayKind::Holiday),
+        day(date(2026, 11, 28), DayKind::WorkingDay),
+    ];
+    store.upsert_calendar_days(&days).await.expect("import");
+    assert_eq!(store.delete_calendar_days(&[]).await.expect("empty"), 0);
+    let removed = store
+        .delete_calendar_days(&[date(2026, 11, 24), date(2026, 11, 28), date(2026, 12, 1)])
+        .await
+        .expect("delete");
+    assert_eq!(removed, 2);
+    let left = store
+        .calendar_days(date(2026, 1, 1), date(2026, 12, 31))
+        .await
+        .expect("range");
+    assert_eq!(left, vec![days[1].clone()]);
+    assert_eq!(
+        store
+            .delete_calendar_days(&[date(2026, 11, 24)])
+            .await
+            .expect("again"),
+        0
+    );
+    // A removed date can be entered again.
+    let counts = store
+        .upsert_calendar_days(&days[..1])
+        .await
+        .expect("re-add");
+    assert_eq!(counts.inserted, 1);
 }
 
 /// Dated calendar entries (domain.md §3: holidays are effective-dated data an admin edits):

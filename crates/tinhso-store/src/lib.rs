@@ -165,6 +165,9 @@ pub trait CalendarStore: Send + Sync {
     async fn upsert_calendar_days(&self, days: &[CalendarDay]) -> StoreResult<WriteCounts>;
     /// Entries with `from <= date <= to`, by date.
     async fn calendar_days(&self, from: Date, to: Date) -> StoreResult<Vec<CalendarDay>>;
+    /// Removes the entries of these dates (the rules decide those days again); returns how many
+    /// existed. One transaction; dates without an entry are ignored.
+    async fn delete_calendar_days(&self, dates: &[Date]) -> StoreResult<u64>;
 }
 
 /// A whole store: every narrow trait, plus health.
