@@ -56,6 +56,7 @@ use tinhso_store::{
 };
 
 mod dossiers;
+mod ratings;
 mod sessions;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

@@ -84,6 +84,7 @@ macro_rules! conformance_tests {
             workflows_are_versioned,
             lease_is_exclusive,
             passwords_and_sessions,
+            dossier_ratings_once,
         );
     };
     (@emit all ; $($name:ident),* $(,)?) => {

@@ -31,9 +31,11 @@ pub mod chain;
 pub mod conformance;
 pub mod dossiers;
 pub mod group_commit;
+pub mod ratings;
 pub mod sessions;
 
 pub use dossiers::{AuditStore, DossierStore, IdentityStore, LeaseStore, WorkflowStore};
+pub use ratings::RatingStore;
 pub use sessions::SessionStore;
 
 /// What storage can fail with. Backends map their driver errors into these.
@@ -183,6 +185,7 @@ pub trait Store:
     + WorkflowStore
     + LeaseStore
     + SessionStore
+    + RatingStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

@@ -1498,3 +1498,73 @@ pub async fn passwords_and_sessions(store: &dyn Store) {
     );
     assert_eq!(store.session_user("s3", soon).await.expect("read"), None);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Satisfaction ratings
+
+pub async fn dossier_ratings_once(store: &dyn Store) {
+    use crate::ratings::DossierRating;
+    let at = ts("2026-01-09T03:00:00.123456Z");
+    let new = sample_new_dossier(
+        &eid(AGENCY_A),
+        "Nguyễn Văn An",
+        Some("citizen-r"),
+        dt("2026-01-05T08:00"),
+    );
+    let out = write_one(store, create(new), at).await.expect("create");
+    assert_eq!(
+        store.dossier_rating(out.dossier_id).await.expect("read"),
+        None
+    );
+    let rating = DossierRating {
+        dossier_id: out.dossier_id,
+        rating: 4,
+        comment: "Cán bộ hướng dẫn tận tình, nhận kết quả đúng hẹn.".into(),
+        rated_at: at,
+    };
+    store.rate_dossier(&rating).await.expect("rate");
+    assert_eq!(
+        store.dossier_rating(out.dossier_id).await.expect("read"),
+        Some(rating.clone())
+    );
+    // Once per dossier: a second rating changes nothing.
+    assert!(matches!(
+        store
+            .rate_dossier(&DossierRating {
+                rating: 1,
+                ..rating.clone()
+            })
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.dossier_rating(out.dossier_id).await.expect("read"),
+        Some(rating.clone())
+    );
+    // Outside 1–5, or an unknown dossier: refused, nothing stored.
+    for bad in [
+        DossierRating {
+            dossier_id: out.dossier_id + 1000,
+            ..rating.clone()
+        },
+        DossierRating {
+            dossier_id: out.dossier_id + 1001,
+            rating: 0,
+            ..rating.clone()
+        },
+        DossierRating {
+            dossier_id: out.dossier_id + 1002,
+            rating: 6,
+            ..rating.clone()
+        },
+    ] {
+        assert!(
+            matches!(store.rate_dossier(&bad).await, Err(StoreError::Conflict(_))),
+            "{bad:?}"
+        );
+        assert_eq!(
+            store.dossier_rating(bad.dossier_id).await.expect("read"),
+            None
+        );
+    }
+}

@@ -1,7 +1,0 @@
-//! Pages of the `portal` area (see the module docs of [`crate::html`] for the conventions).
-
-use crate::openapi::Routes;
-
-pub fn routes() -> Routes {
-    Routes::new()
-}
