@@ -262,7 +262,7 @@ async fn public_status(
 
 /// A file answer that browsers will not sniff or run: the given type, `nosniff`, a
 /// `Content-Disposition` with the safe name, a sandboxing CSP, and no caching.
-fn file_response(bytes: Vec<u8>, mime: &str, name: &str, disposition: &str) -> Response {
+pub(crate) fn file_response(bytes: Vec<u8>, mime: &str, name: &str, disposition: &str) -> Response {
     let ascii: String = name
         .chars()
         .map(|c| {
