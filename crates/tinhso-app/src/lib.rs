@@ -18,6 +18,7 @@ pub mod formats;
 pub mod forms;
 pub mod identity;
 pub mod imports;
+pub mod portal;
 pub mod progress;
 pub mod scheduler;
 pub mod sessions;

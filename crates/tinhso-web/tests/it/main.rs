@@ -14,6 +14,7 @@ use tower::ServiceExt;
 mod authz;
 mod dossiers;
 mod pages;
+mod portal;
 
 struct TestServer {
     router: axum::Router,
