@@ -584,7 +584,7 @@ async fn bad_bodies_unknown_procedures_and_scope() {
 }
 
 /// A minimal one-page PDF with a correct cross-reference table.
-fn small_pdf() -> Vec<u8> {
+pub fn small_pdf() -> Vec<u8> {
     let bodies = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
