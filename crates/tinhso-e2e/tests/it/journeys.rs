@@ -18,7 +18,7 @@ use crate::harness::{self, Browser, DEMO_PASSWORD};
 
 const CITIZEN: &str = "cong-dan-demo";
 const PROCEDURE: &str = "1.001193";
-const SUPPLEMENT_REASON: &str = "Thiếu bản chụp giấy chứng sinh";
+const SUPPLEMENT_REASON: &str = "Tờ khai chưa có chữ ký của người yêu cầu";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "waits for the portal and officer pages to land on main"]
@@ -40,10 +40,16 @@ async fn citizen_submits_online_and_follows_the_dossier_to_its_result() {
             "first match: {}",
             result.text().await?
         );
-        // As-you-type search (htmx) on the search page finds it too.
+        // As-you-type search (htmx) on the search page finds it too: the results are replaced.
+        let old_results = b.el("#ds-thu-tuc").await?;
         b.type_into("#q", "khai sinh").await?;
-        b.el(&format!("#ket-qua a[href='/thu-tuc/{PROCEDURE}']"))
-            .await?;
+        old_results
+            .wait_until()
+            .wait(harness::browser::WAIT, std::time::Duration::from_millis(50))
+            .stale()
+            .await
+            .context("typing in the search box does not refresh the results")?;
+        b.check_page("search-as-you-type").await?;
         let result = b
             .el(&format!("#ds-thu-tuc a[href='/thu-tuc/{PROCEDURE}']"))
             .await?;
@@ -124,11 +130,17 @@ async fn citizen_submits_online_and_follows_the_dossier_to_its_result() {
         b.click_to(&link, "dossier-supplement-requested").await?;
         let reason = b.el("#ly-do-bo-sung").await?.text().await?;
         ensure!(reason.contains(SUPPLEMENT_REASON), "{reason}");
-        let first = b.el("#form-bo-sung input[type=file]").await?;
-        first
-            .send_keys(files.pdf("giay-chung-sinh.pdf")?.to_string_lossy())
+        // The corrected document goes to its own component (the declaration, Tờ khai).
+        let mut input = None;
+        for label in b.driver.find_all(By::Css("#form-bo-sung label")).await? {
+            if label.text().await?.to_lowercase().contains("tờ khai") {
+                input = label.attr("for").await?;
+            }
+        }
+        let input = input.context("the supplement form has no field for the declaration")?;
+        b.attach(&format!("#{input}"), &files.pdf("to-khai-da-ky.pdf")?)
             .await?;
-        b.type_into("#form-bo-sung #ghi_chu", "Gửi bổ sung giấy chứng sinh.")
+        b.type_into("#form-bo-sung #ghi_chu", "Gửi lại tờ khai đã ký.")
             .await?;
         let send = b.el("#nut-bo-sung").await?;
         b.click_to(&send, "dossier-supplemented").await?;

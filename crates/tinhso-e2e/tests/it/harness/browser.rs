@@ -26,6 +26,8 @@ pub struct Browser {
     axe_js: Arc<str>,
     test: Arc<str>,
     step: Arc<AtomicU32>,
+    /// The last page checked, for failure messages.
+    last: Arc<std::sync::Mutex<String>>,
 }
 
 /// Chromium's switches: headless (unless `TINHSO_E2E_HEADFUL=1`), usable as root in a container,
@@ -79,6 +81,7 @@ impl Browser {
             axe_js: tools.axe_js.clone(),
             test: test.into(),
             step: Arc::new(AtomicU32::new(0)),
+            last: Arc::default(),
         })
     }
 
@@ -254,9 +257,14 @@ fetch(path, {method: 'POST', body, credentials: 'same-origin', redirect: 'manual
         Ok(())
     }
 
-    /// Signs out with the header's button.
+    /// Signs out with the header's button (from the home page when the current page has no
+    /// header, like the error pages).
     pub async fn sign_out(&self) -> anyhow::Result<()> {
-        let button = self.el("form[action='/dang-xuat'] button").await?;
+        const BUTTON: &str = "form[action='/dang-xuat'] button";
+        if !self.has(BUTTON).await? {
+            self.open("/", "before-sign-out").await?;
+        }
+        let button = self.el(BUTTON).await?;
         self.click_to(&button, "signed-out").await
     }
 
@@ -303,6 +311,8 @@ fetch(path, {method: 'POST', body, credentials: 'same-origin', redirect: 'manual
 
     /// Every check a visited page gets; `open` and `click_to` call it.
     pub async fn check_page(&self, name: &str) -> anyhow::Result<()> {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) =
+            format!("{name} ({})", self.path_or_unknown().await);
         let shot = self.screenshot(name).await?;
         let console = self.console_problems().await?;
         let axe = self.axe(name).await?;
@@ -444,6 +454,11 @@ window.axe.run(document, {resultTypes: ['violations']})
             })
             .map(|e| format!("[{}] {}", e.level, e.message))
             .collect())
+    }
+
+    /// The last page checked: its name and path.
+    pub fn last_page(&self) -> String {
+        self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// On failure: the page as it was (screenshot and HTML) for the artifacts folder.

@@ -63,10 +63,15 @@ where
         Some(_) => browser.save_failure().await,
         None => Vec::new(),
     };
+    let last_page = browser.last_page();
     let quit = browser.driver.quit().await;
     if let Some(f) = failure {
         let saved: Vec<String> = saved.iter().map(|p| p.display().to_string()).collect();
-        panic!("{test} failed: {f}\n(kept: {})", saved.join(", "));
+        panic!(
+            "{test} failed after page {}: {f}\n(kept: {})",
+            last_page,
+            saved.join(", ")
+        );
     }
     quit.expect("closing the browser");
 }
