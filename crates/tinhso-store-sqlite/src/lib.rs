@@ -56,6 +56,7 @@ use tinhso_store::{
 };
 
 mod dossiers;
+mod kpi;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

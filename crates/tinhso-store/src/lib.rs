@@ -31,8 +31,10 @@ pub mod chain;
 pub mod conformance;
 pub mod dossiers;
 pub mod group_commit;
+pub mod kpi;
 
 pub use dossiers::{AuditStore, DossierStore, IdentityStore, LeaseStore, WorkflowStore};
+pub use kpi::KpiStore;
 
 /// What storage can fail with. Backends map their driver errors into these.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -177,6 +179,7 @@ pub trait Store:
     + IdentityStore
     + WorkflowStore
     + LeaseStore
+    + KpiStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
