@@ -17,8 +17,10 @@ pub mod formats;
 pub mod forms;
 pub mod identity;
 pub mod imports;
+pub mod kpi;
 pub mod progress;
 pub mod scheduler;
+pub mod seed;
 
 pub use app::{App, AppSettings};
 pub use clock::{Clock, FixedClock, SystemClock};
