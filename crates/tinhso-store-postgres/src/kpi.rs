@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::PgConnection;
-use tinhso_domain::kpi::{contributions, CounterKey, Dimension, KpiFacts};
+use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
 use tinhso_store::dossiers::{DossierWrite, NewDossier};
 use tinhso_store::group_commit::WriteRequest;
 use tinhso_store::kpi::{
@@ -352,6 +352,25 @@ impl KpiStore for PostgresStore {
             progress(out.dossiers);
         }
         Ok(out)
+    }
+
+    async fn kpi_baseline_scan(&self, period: &Period) -> StoreResult<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT competent_agency AS a, \
+             SUM(CASE WHEN received_on BETWEEN $1::date AND $2::date THEN 1 ELSE 0 END)::bigint \
+             AS received, SUM(CASE WHEN index_end_on BETWEEN $1::date AND $2::date \
+             AND (loses & $3) <> 0 THEN 1 ELSE 0 END)::bigint AS late \
+             FROM kpi_facts GROUP BY competent_agency",
+        )
+        .bind(date_text(period.first_day()))
+        .bind(date_text(period.last_day()))
+        .bind(indicator_bit(Indicator::OnTime))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|row| Ok((get(row, "a")?, get(row, "received")?, get(row, "late")?)))
+            .collect()
     }
 
     async fn bulk_load_dossiers(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::SqliteConnection;
-use tinhso_domain::kpi::{contributions, CounterKey, Dimension, KpiFacts};
+use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
 use tinhso_store::dossiers::{DossierWrite, NewDossier};
 use tinhso_store::group_commit::WriteRequest;
 use tinhso_store::kpi::{
@@ -328,6 +328,26 @@ impl KpiStore for SqliteStore {
             progress(out.dossiers);
         }
         Ok(out)
+    }
+
+    async fn kpi_baseline_scan(&self, period: &Period) -> StoreResult<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT competent_agency AS a, \
+             SUM(CASE WHEN received_on BETWEEN ? AND ? THEN 1 ELSE 0 END) AS received, \
+             SUM(CASE WHEN index_end_on BETWEEN ? AND ? AND (loses & ?) <> 0 THEN 1 ELSE 0 END) \
+             AS late FROM kpi_facts GROUP BY competent_agency",
+        )
+        .bind(date_text(period.first_day()))
+        .bind(date_text(period.last_day()))
+        .bind(date_text(period.first_day()))
+        .bind(date_text(period.last_day()))
+        .bind(indicator_bit(Indicator::OnTime))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|row| Ok((get(row, "a")?, get(row, "received")?, get(row, "late")?)))
+            .collect()
     }
 
     async fn bulk_load_dossiers(

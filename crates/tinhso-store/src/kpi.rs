@@ -554,6 +554,10 @@ pub trait KpiStore: Send + Sync {
         refacts: Option<Refacts<'_>>,
         progress: Progress<'_>,
     ) -> StoreResult<KpiRebuild>;
+    /// Baseline for benchmarks: (competent agency, dossiers received in the period, dossiers
+    /// ended late for the index in the period) by a plain full scan and GROUP BY over the
+    /// per-dossier rows, without the aggregates.
+    async fn kpi_baseline_scan(&self, period: &Period) -> StoreResult<Vec<(String, i64, i64)>>;
     /// Loads dossiers with their history already decided (seeding, migrations from another
     /// system): each becomes a dossier with one event (`NewDossier::event`, the latest of its
     /// history) on the audit chain, its code allocated as for any intake, its facts stored and

@@ -4,7 +4,8 @@
 //! [`tinhso_app::App`] and results into JSON or HTML; it holds no rules of its own.
 //!
 //! - `/api/v1/…`: the JSON API: the catalog ([`api`]) and dossiers ([`dossiers`], signed in
-//!   with a bearer token, [`auth`]); errors follow the table in [`error`].
+//!   with a bearer token, [`auth`]) and the operations dashboard's KPIs ([`kpi`]); errors
+//!   follow the table in [`error`].
 //! - `/api/openapi.json`: the OpenAPI 3.1 description of every route ([`openapi`]).
 //! - `/healthz` (process alive), `/readyz` (database reachable), `/metrics` (Prometheus).
 //! - `/`: a landing page in Vietnamese with English.
@@ -13,6 +14,7 @@ pub mod api;
 pub mod auth;
 pub mod dossiers;
 pub mod error;
+pub mod kpi;
 pub mod openapi;
 mod pages;
 mod telemetry;
@@ -39,7 +41,10 @@ pub fn routes() -> openapi::Routes {
         .get("/readyz", telemetry::readyz)
         .get("/metrics", telemetry::metrics)
         .get("/api/openapi.json", openapi::serve)
-        .nest("/api/v1", api::routes().merge(dossiers::routes()))
+        .nest(
+            "/api/v1",
+            api::routes().merge(dossiers::routes()).merge(kpi::routes()),
+        )
 }
 
 /// The whole HTTP surface.

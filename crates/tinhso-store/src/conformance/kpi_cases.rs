@@ -827,6 +827,23 @@ pub async fn kpi_counters_follow_one_dossier(store: &dyn Store) {
             .total,
         51
     );
+    // The benchmark's baseline (a plain scan) counts the same dossiers.
+    let scan = store
+        .kpi_baseline_scan(&Period::Month(2026, 2))
+        .await
+        .expect("scan");
+    assert_eq!(scan.iter().map(|(_, r, _)| r).sum::<i64>(), 51);
+    let scan = store
+        .kpi_baseline_scan(&Period::Month(2026, 3))
+        .await
+        .expect("scan");
+    assert_eq!(
+        scan.iter()
+            .map(|(a, r, l)| (a.as_str(), *r, *l))
+            .filter(|(_, _, l)| *l > 0)
+            .collect::<Vec<_>>(),
+        vec![(agency.as_str(), 0, 1)]
+    );
     assert!(store
         .verify_audit_chain()
         .await
