@@ -229,7 +229,15 @@ impl World {
         };
         let mut last = t.clone();
         let play = |state: &Dossier, action: Action, at: DateTime| -> Option<Transition> {
-            if at > self.today || at < state.last_event_at {
+            // Moves never go back in time (a long pause pushes the next ones later); what
+            // would happen after today has not happened yet: the dossier stays open.
+            let at = at.max(
+                state
+                    .last_event_at
+                    .checked_add(1.minutes())
+                    .unwrap_or(state.last_event_at),
+            );
+            if at > self.today {
                 return None;
             }
             actors(state)
