@@ -6,9 +6,12 @@
 //!   (see `suite.rs` and docs/BENCHMARKS.md). `scripts/bench` builds and runs it.
 //! - `tinhso-bench catalog-search [--database URL] [--shared DIR] [--rounds N] [--json FILE]`
 //!   compares the in-memory catalog index with a SQL `LIKE` scan, in process.
+//! - `tinhso-bench kpi [--database URL] --dossiers N [--seed S] [--seconds T]` seeds a history
+//!   and times the dashboard's KPI queries beside a full-scan GROUP BY (see `kpi.rs`).
 
 mod catalog;
 mod engine;
+mod kpi;
 mod load;
 mod report;
 mod server;
@@ -52,12 +55,43 @@ enum BenchCommand {
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
     },
+    /// Seed N dossiers of history into a fresh database (default: a temporary SQLite file;
+    /// an existing history is reused), then time the dashboard's KPI queries (reports, the
+    /// 766 index, rankings, heat table) beside a plain full-scan GROUP BY on the same data.
+    Kpi {
+        /// Database URL (default: a temporary SQLite file).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Dossiers to seed.
+        #[arg(long, default_value_t = 100_000)]
+        dossiers: u64,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 766)]
+        seed: u64,
+        /// Seconds spent on each query.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         BenchCommand::Suite(args) => suite::suite(args).await,
+        BenchCommand::Kpi {
+            database,
+            dossiers,
+            seed,
+            seconds,
+        } => {
+            kpi::kpi(kpi::KpiArgs {
+                database,
+                dossiers,
+                seed,
+                seconds,
+            })
+            .await
+        }
         BenchCommand::CatalogSearch {
             database,
             shared,

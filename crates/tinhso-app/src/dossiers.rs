@@ -1023,7 +1023,18 @@ impl App {
         };
         let transition = submit(&intake, &acting, now, &workflow)?;
         let outbox = vec![status_message(&transition)];
+        let receiving_agency = self.store.agency(&receiving).await?;
+        let extras = crate::kpi::extras_after(
+            None,
+            &procedure.procedure,
+            receiving_agency.as_ref(),
+            &transition.new_state,
+            None,
+            &attachments,
+        );
+        let kpi = self.kpi_facts(&transition.new_state, &extras);
         let write = DossierWrite::Create(Box::new(NewDossier {
+            kpi,
             code_agency: receiving,
             code_date: now.date(),
             dossier: transition.new_state,
@@ -1094,7 +1105,22 @@ impl App {
             let attachments = self.attachment_records(&req.attachments).await?;
             let ctx = self.context(&stored.dossier).await?;
             let transition = self.decide_as(user, &stored.dossier, &action, &ctx)?;
+            let previous = self.store.kpi_facts(stored.id).await?;
+            let receiving = self
+                .store
+                .agency(&transition.new_state.receiving_agency)
+                .await?;
+            let extras = crate::kpi::extras_after(
+                previous.as_ref().map(|f| &f.extras),
+                &ctx.procedure.procedure,
+                receiving.as_ref(),
+                &transition.new_state,
+                Some(action.kind()),
+                &attachments,
+            );
+            let kpi = self.kpi_facts(&transition.new_state, &extras);
             let write = DossierWrite::Update(Box::new(DossierUpdate {
+                kpi,
                 dossier_id: stored.id,
                 expected_events: stored.events,
                 outbox: vec![status_message(&transition)],

@@ -18,9 +18,11 @@ pub mod formats;
 pub mod forms;
 pub mod identity;
 pub mod imports;
+pub mod kpi;
 pub mod portal;
 pub mod progress;
 pub mod scheduler;
+pub mod seed;
 pub mod sessions;
 
 pub use app::{App, AppSettings};

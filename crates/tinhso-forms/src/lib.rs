@@ -43,7 +43,7 @@ pub use model::{
     SupplementRequest,
 };
 pub use qr::QrMatrix;
-pub use register::{register_csv, register_xlsx};
+pub use register::{register_csv, register_xlsx, table_csv, table_xlsx};
 
 use layout::{Flow, Orientation};
 

@@ -24,6 +24,63 @@ pub fn register_csv(rows: &[RegisterRow]) -> String {
     out
 }
 
+/// A table as CSV, with the register's rules (BOM, RFC 4180 quoting, defused formulas): for
+/// any list a user exports (e.g. the dossiers behind a KPI).
+pub fn table_csv(columns: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = String::from('\u{feff}');
+    push_record(&mut out, columns.iter().copied());
+    for row in rows {
+        push_record(&mut out, row.iter().map(String::as_str));
+    }
+    out
+}
+
+/// A table as an XLSX workbook of one sheet: bold header row kept in view, autofilter, text
+/// cells (strings are never read as formulas by the writer).
+pub fn table_xlsx(
+    sheet_name: &str,
+    columns: &[(&str, f64)],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, FormError> {
+    build_table_xlsx(sheet_name, columns, rows).map_err(|e| FormError::Xlsx(e.to_string()))
+}
+
+fn build_table_xlsx(
+    sheet_name: &str,
+    columns: &[(&str, f64)],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_border(FormatBorder::Thin)
+        .set_background_color(0x00DD_EBF7);
+    let text = Format::new().set_border(FormatBorder::Thin);
+    for (col, (title, width)) in columns.iter().enumerate() {
+        let col = u16::try_from(col).map_err(|_| XlsxError::RowColumnLimitError)?;
+        sheet.set_column_width(col, *width)?;
+        sheet.write_string_with_format(0, col, *title, &header)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = u32::try_from(i + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+        for (col, cell) in row.iter().enumerate() {
+            let col = u16::try_from(col).map_err(|_| XlsxError::RowColumnLimitError)?;
+            sheet.write_string_with_format(r, col, cell, &text)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    if !columns.is_empty() {
+        let last_row = u32::try_from(rows.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
+        let last_col =
+            u16::try_from(columns.len() - 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+        sheet.autofilter(0, 0, last_row, last_col)?;
+    }
+    workbook.save_to_buffer()
+}
+
 fn push_record<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
     for (i, cell) in cells.enumerate() {
         if i > 0 {

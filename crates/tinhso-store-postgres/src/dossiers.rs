@@ -34,9 +34,11 @@ use tinhso_store::dossiers::{
 };
 
 use tinhso_store::group_commit::plan::{
-    self, CurrentDossier, DossierChange, DossierColumns, GroupPlan, GroupReads, NewDossierRow,
+    self, kpi_mismatch, CurrentDossier, DossierChange, DossierColumns, GroupPlan, GroupReads,
+    NewDossierRow,
 };
 use tinhso_store::group_commit::{GroupCommitter, WriteRequest, WriteResult};
+use tinhso_store::kpi::facts_mismatch;
 use tinhso_store::{
     AuditStore, DossierStore, IdentityStore, LeaseStore, StoreError, StoreResult, WorkflowStore,
 };
@@ -231,7 +233,7 @@ fn timestamps(values: impl Iterator<Item = Timestamp>) -> StoreResult<Vec<String
 /// events, keys, outbox and the head, as data-modifying CTEs over `UNNEST`ed arrays), so a
 /// group costs the same few round trips whatever its size. `Ok(None)` when the plan says to go
 /// one by one.
-async fn write_batched(
+pub(crate) async fn write_batched(
     conn: &mut PgConnection,
     group: &[WriteRequest],
 ) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
@@ -277,7 +279,8 @@ async fn write_batched(
     let ids = plan::dossiers_to_read(group);
     if !ids.is_empty() {
         let rows = sqlx::query(
-            "SELECT id, code, events, due_soon_flagged, late_flagged, state::text AS state \
+            "SELECT id, code, events, due_soon_flagged, late_flagged, state::text AS state, \
+             (SELECT f.facts FROM kpi_facts f WHERE f.dossier_id = dossiers.id) AS kpi \
              FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE",
         )
         .bind(&ids)
@@ -295,6 +298,7 @@ async fn write_batched(
                     due_soon_flagged: get(&row, "due_soon_flagged")?,
                     late_flagged: get(&row, "late_flagged")?,
                     state: get(&row, "state")?,
+                    kpi: get(&row, "kpi")?,
                 },
             );
         }
@@ -517,6 +521,8 @@ async fn write_batched(
             "a dossier changed under its group's plan".into(),
         ));
     }
+    // Issue 5: the KPI facts and counters move in the same transaction as the states.
+    crate::kpi::write_rows(conn, &rows.kpi_facts, &rows.kpi_counters).await?;
     Ok(Some(rows.results))
 }
 
@@ -742,6 +748,9 @@ async fn create(
     if let Some(outcome) = replay(conn, new.idempotency.as_ref()).await? {
         return Ok(outcome);
     }
+    if let Some(what) = facts_mismatch(&new.dossier, &new.kpi) {
+        return Err(kpi_mismatch(what));
+    }
     let at_text = timestamp_text(at).map_err(write_err)?;
     // domain.md §5.2: the sequence is taken in the transaction that records the dossier; a
     // rolled-back savepoint gives it back, so it stays gapless and is never reused.
@@ -822,6 +831,11 @@ async fn create(
         &at_text,
     )
     .await?;
+    let mut kpi = new.kpi;
+    kpi.code = code.clone();
+    crate::kpi::apply_one(conn, id, None, &kpi)
+        .await
+        .map_err(write_err)?;
     Ok(WriteOutcome {
         dossier_id: id,
         code,
@@ -873,6 +887,17 @@ async fn update_dossier(
     if events != u.expected_events {
         return Err(WriteError::Conflict);
     }
+    if let Some(what) = facts_mismatch(&u.new_state, &u.kpi) {
+        return Err(kpi_mismatch(what));
+    }
+    let before = crate::kpi::stored_facts(conn, u.dossier_id)
+        .await
+        .map_err(write_err)?;
+    let mut kpi = u.kpi;
+    kpi.code = code.clone();
+    crate::kpi::apply_one(conn, u.dossier_id, before.as_ref(), &kpi)
+        .await
+        .map_err(write_err)?;
     let at_text = timestamp_text(at).map_err(write_err)?;
     // The code never changes after intake, whatever the caller's copy says.
     let mut dossier = u.new_state;

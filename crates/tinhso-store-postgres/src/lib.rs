@@ -65,6 +65,7 @@ use tinhso_store::{
 pub use sqlx::postgres::PgConnectOptions;
 
 mod dossiers;
+mod kpi;
 mod ratings;
 mod sessions;
 

@@ -28,8 +28,9 @@ use tinhso_store::dossiers::{
     StoredEvent, User, WriteError, WriteOutcome,
 };
 
-use tinhso_store::group_commit::plan::{self, CurrentDossier, GroupPlan, GroupReads};
+use tinhso_store::group_commit::plan::{self, kpi_mismatch, CurrentDossier, GroupPlan, GroupReads};
 use tinhso_store::group_commit::{GroupCommitter, WriteRequest, WriteResult};
+use tinhso_store::kpi::facts_mismatch;
 use tinhso_store::{
     AuditStore, DossierStore, IdentityStore, LeaseStore, StoreError, StoreResult, WorkflowStore,
 };
@@ -223,7 +224,7 @@ fn value_rows(rows: usize, columns: usize) -> String {
 
 /// Every statement of a batched group, inside the open transaction. `Ok(None)` when the plan
 /// says to go one by one.
-async fn write_batched(
+pub(crate) async fn write_batched(
     conn: &mut SqliteConnection,
     group: &[WriteRequest],
 ) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
@@ -262,8 +263,9 @@ async fn write_batched(
     }
     for chunk in plan::dossiers_to_read(group).chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "SELECT id, code, events, due_soon_flagged, late_flagged, state FROM dossiers \
-             WHERE id IN ({})",
+            "SELECT d.id, d.code, d.events, d.due_soon_flagged, d.late_flagged, d.state, \
+             f.facts AS kpi FROM dossiers d LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
+             WHERE d.id IN ({})",
             vec!["?"; chunk.len()].join(", ")
         );
         let mut query = sqlx::query(&sql);
@@ -281,6 +283,7 @@ async fn write_batched(
                     due_soon_flagged: get(&row, "due_soon_flagged")?,
                     late_flagged: get(&row, "late_flagged")?,
                     state: get(&row, "state")?,
+                    kpi: get(&row, "kpi")?,
                 },
             );
         }
@@ -485,6 +488,8 @@ async fn write_batched(
         }
         query.execute(&mut *conn).await.map_err(db_err)?;
     }
+    // Issue 5: the KPI facts and counters move in the same transaction as the states.
+    crate::kpi::write_rows(conn, &rows.kpi_facts, &rows.kpi_counters).await?;
     if rows.head.pos != start {
         sqlx::query("UPDATE audit_head SET chain_pos = ?, hash = ? WHERE id = 1")
             .bind(rows.head.pos)
@@ -707,6 +712,9 @@ async fn create(
     if let Some(outcome) = replay(conn, new.idempotency.as_ref()).await? {
         return Ok(outcome);
     }
+    if let Some(what) = facts_mismatch(&new.dossier, &new.kpi) {
+        return Err(kpi_mismatch(what));
+    }
     // domain.md §5.2: the sequence is taken in the transaction that records the dossier; a
     // rolled-back savepoint gives it back, so it stays gapless and is never reused.
     let seq: i64 = sqlx::query_scalar(
@@ -776,6 +784,11 @@ async fn create(
     )
     .await?;
     record_key_and_outbox(conn, new.idempotency.as_ref(), new.outbox, id, &code, 1, at).await?;
+    let mut kpi = new.kpi;
+    kpi.code = code.clone();
+    crate::kpi::apply_one(conn, id, None, &kpi)
+        .await
+        .map_err(write_err)?;
     Ok(WriteOutcome {
         dossier_id: id,
         code,
@@ -829,6 +842,17 @@ async fn update_dossier(
     if events != u.expected_events {
         return Err(WriteError::Conflict);
     }
+    if let Some(what) = facts_mismatch(&u.new_state, &u.kpi) {
+        return Err(kpi_mismatch(what));
+    }
+    let before = crate::kpi::stored_facts(conn, u.dossier_id)
+        .await
+        .map_err(write_err)?;
+    let mut kpi = u.kpi;
+    kpi.code = code.clone();
+    crate::kpi::apply_one(conn, u.dossier_id, before.as_ref(), &kpi)
+        .await
+        .map_err(write_err)?;
     // The code never changes after intake, whatever the caller's copy says.
     let mut dossier = u.new_state;
     dossier.code = code.clone();

@@ -56,6 +56,7 @@ use tinhso_store::{
 };
 
 mod dossiers;
+mod kpi;
 mod ratings;
 mod sessions;
 

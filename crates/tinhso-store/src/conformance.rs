@@ -40,7 +40,9 @@ use crate::Store;
 use crate::{StoreError, UnitFilter, VersionOutcome, WriteCounts};
 
 mod dossier_cases;
+mod kpi_cases;
 pub use dossier_cases::*;
+pub use kpi_cases::*;
 
 /// The future a case returns, borrowing the store.
 pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -85,6 +87,8 @@ macro_rules! conformance_tests {
             lease_is_exclusive,
             passwords_and_sessions,
             dossier_ratings_once,
+            kpi_counters_follow_one_dossier,
+            kpi_random_workload_matches_rebuild,
         );
     };
     (@emit all ; $($name:ident),* $(,)?) => {

@@ -37,6 +37,8 @@ use tinhso_domain::dossier::{
     Dossier, DossierCode, DossierEvent, NationalStatus, Role, WorkflowDefinition,
 };
 
+use tinhso_domain::kpi::KpiFacts;
+
 use crate::StoreResult;
 
 /// Personal data of the applicant (chủ hồ sơ). Stored with the dossier, never logged.
@@ -125,6 +127,10 @@ pub struct NewDossier {
     pub outbox: Vec<OutboxMessage>,
     pub idempotency: Option<IdempotencyKey>,
     pub comment: String,
+    /// The KPI facts of `dossier` (domain [`tinhso_domain::kpi::facts`]): stored with it, and
+    /// their counters added in the same transaction ([`crate::kpi`]). They must describe the
+    /// state written (status, agencies, procedure, channel, dates), else the write fails.
+    pub kpi: KpiFacts,
 }
 
 /// A later write: one event on an existing dossier, with optimistic concurrency.
@@ -140,6 +146,9 @@ pub struct DossierUpdate {
     pub outbox: Vec<OutboxMessage>,
     pub idempotency: Option<IdempotencyKey>,
     pub comment: String,
+    /// The KPI facts of `new_state`; the counters move by the domain's delta from the facts
+    /// stored before ([`crate::kpi`]), in the same transaction.
+    pub kpi: KpiFacts,
 }
 
 /// Any dossier write. Flags (due soon / late) are events without a status change, recorded by

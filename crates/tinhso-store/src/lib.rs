@@ -37,6 +37,9 @@ pub mod sessions;
 pub use dossiers::{AuditStore, DossierStore, IdentityStore, LeaseStore, WorkflowStore};
 pub use ratings::RatingStore;
 pub use sessions::SessionStore;
+pub mod kpi;
+
+pub use kpi::KpiStore;
 
 /// What storage can fail with. Backends map their driver errors into these.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -186,6 +189,7 @@ pub trait Store:
     + LeaseStore
     + SessionStore
     + RatingStore
+    + KpiStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

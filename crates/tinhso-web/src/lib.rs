@@ -4,7 +4,8 @@
 //! [`tinhso_app::App`] and results into JSON or HTML; it holds no rules of its own.
 //!
 //! - `/api/v1/…`: the JSON API: the catalog ([`api`]) and dossiers ([`dossiers`], signed in
-//!   with a bearer token, [`auth`]); errors follow the table in [`error`].
+//!   with a bearer token, [`auth`]) and the operations dashboard's KPIs ([`kpi`]); errors
+//!   follow the table in [`error`].
 //! - `/api/openapi.json`: the OpenAPI 3.1 description of every route ([`openapi`]).
 //! - `/healthz` (process alive), `/readyz` (database reachable), `/metrics` (Prometheus).
 //! - Everything else: the HTML pages ([`html`]): the citizen portal, the officer workspace, the
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod dossiers;
 pub mod error;
 pub mod html;
+pub mod kpi;
 pub mod openapi;
 mod telemetry;
 
@@ -42,7 +44,10 @@ pub fn routes() -> openapi::Routes {
         .get("/readyz", telemetry::readyz)
         .get("/metrics", telemetry::metrics)
         .get("/api/openapi.json", openapi::serve)
-        .nest("/api/v1", api::routes().merge(dossiers::routes()))
+        .nest(
+            "/api/v1",
+            api::routes().merge(dossiers::routes()).merge(kpi::routes()),
+        )
 }
 
 /// The whole HTTP surface.

@@ -8,9 +8,30 @@ use tinhso_app::{App, AppSettings, Config, SystemClock};
 
 use crate::cli_progress::Bar;
 use crate::{
-    AuditCommand, CalendarCommand, Cli, Command, ImportCommand, TokenCommand, UserCommand,
-    WorkflowCommand,
+    AuditCommand, CalendarCommand, Cli, Command, ImportCommand, KpiCommand, TokenCommand,
+    UserCommand, WorkflowCommand,
 };
+
+/// Generates `n` dossiers of history with a progress bar and prints what was made.
+async fn seed(app: &App, n: u64, seed: u64) -> anyhow::Result<()> {
+    use tinhso_app::ProgressSink;
+    let bar = Bar::new();
+    bar.phase("Sinh hồ sơ / seeding dossiers", Some(n));
+    let started = std::time::Instant::now();
+    let set = |done: u64| bar.set(done);
+    let r = app.seed_dossiers(n, seed, &set).await?;
+    bar.finish_all();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Đã sinh / seeded {} hồ sơ / dossiers in {secs:.1} s ({:.0}/s): {} có kết quả / resolved, {} đang xử lý / open, {} trễ hạn / late",
+        r.dossiers,
+        r.dossiers as f64 / secs.max(1e-9),
+        r.resolved,
+        r.in_progress,
+        r.late
+    );
+    Ok(())
+}
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut overrides: Vec<(&'static str, String)> = Vec::new();
@@ -73,6 +94,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 config.listen,
                 tinhso_app::demo::DEMO_PASSWORD
             );
+            if let Some(n) = a.dossiers {
+                let existing = app
+                    .store
+                    .kpi_stored_counters(tinhso_store::kpi::Grain::Year)
+                    .await?;
+                if existing.is_empty() {
+                    seed(&app, n, a.seed).await?;
+                } else {
+                    println!("(đã có hồ sơ, không sinh thêm / dossiers exist: nothing generated)");
+                }
+            }
             if a.no_serve {
                 return Ok(());
             }
@@ -229,6 +261,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     v.records
                 ),
             }
+        }
+        Command::Seed(a) => {
+            let app = open_app(&config).await?;
+            seed(&app, a.dossiers, a.seed).await
+        }
+        Command::Kpi(KpiCommand::Rebuild) => {
+            let app = open_app(&config).await?;
+            let bar = Bar::new();
+            use tinhso_app::ProgressSink;
+            bar.phase("Tính lại chỉ số / rebuilding KPIs", None);
+            let started = std::time::Instant::now();
+            let set = |n: u64| bar.set(n);
+            let r = app.rebuild_kpi(&set).await?;
+            bar.finish_all();
+            println!(
+                "Đã tính lại / rebuilt in {:.1} s: {} hồ sơ / dossiers, {} được tính / counted, {} dữ kiện viết lại / facts rewritten, {} dòng đếm / counter rows",
+                started.elapsed().as_secs_f64(),
+                r.dossiers,
+                r.counted,
+                r.facts_rewritten,
+                r.counter_rows
+            );
+            Ok(())
+        }
+        Command::Kpi(KpiCommand::Show { agency, period }) => {
+            let app = open_app(&config).await?;
+            let period = tinhso_app::kpi::parse_period(period.as_deref(), app.today())?;
+            let scope = tinhso_app::kpi::ScopeRequest {
+                agency,
+                ..Default::default()
+            };
+            let view = app.kpi_view_unchecked(&scope, period).await?;
+            print!("{}", tinhso_app::kpi::render_text(&view));
+            Ok(())
         }
         Command::Search(a) => {
             let app = open_app(&config).await?;

@@ -64,6 +64,37 @@ enum Command {
     Audit(AuditCommand),
     /// Print the effective configuration (secrets hidden), or an example file with --example.
     Config(ConfigArgs),
+    /// Generate a realistic dossier history (seasonality, the Tết dip, per-agency lateness,
+    /// supplements, withdrawals, channels) over the 24 months before today, with its KPIs.
+    Seed(SeedArgs),
+    /// The operations dashboard's KPIs: show them, or rebuild the aggregates.
+    #[command(subcommand)]
+    Kpi(KpiCommand),
+}
+
+#[derive(Debug, Args)]
+struct SeedArgs {
+    /// How many dossiers to generate, e.g. 1000000.
+    #[arg(long, value_name = "N")]
+    dossiers: u64,
+    /// Seed of the generator: the same seed, N and day give the same history.
+    #[arg(long, default_value_t = 766)]
+    seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum KpiCommand {
+    /// Recompute every KPI counter from the dossiers (one transaction), printing counts.
+    Rebuild,
+    /// Print the indicators and the 766 index of the province or an agency over a period.
+    Show {
+        /// Competent agency e-ID (default: the whole province).
+        #[arg(long, value_name = "E-ID")]
+        agency: Option<String>,
+        /// 2026-08-15, 2026-08, 2026-Q3, 2026 or 2026-01-01..2026-03-31 (default: this month).
+        #[arg(long)]
+        period: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +112,13 @@ struct DemoArgs {
     /// Load the demo data and exit without serving.
     #[arg(long)]
     no_serve: bool,
+    /// Also generate this many dossiers of history (as `tinhso seed`), once: skipped when
+    /// the database already holds dossiers.
+    #[arg(long, value_name = "N")]
+    dossiers: Option<u64>,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 766)]
+    seed: u64,
 }
 
 #[derive(Debug, Subcommand)]

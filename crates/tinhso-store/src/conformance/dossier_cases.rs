@@ -19,6 +19,10 @@ use tinhso_domain::dossier::{
     StepId, WorkflowDefinition,
 };
 
+use tinhso_domain::calendar::WorkingCalendar;
+use tinhso_domain::dossier::ClassifyOptions;
+use tinhso_domain::kpi::{facts, DossierExtras, FactRules, KpiFacts};
+
 use super::{code, eid, ts};
 use crate::chain::GENESIS_HASH;
 use crate::dossiers::{
@@ -124,7 +128,6 @@ pub fn sample_new_dossier(
                 channel: Channel::Online,
             },
         },
-        dossier,
         applicant: Applicant {
             name: applicant_name.to_string(),
             kind: 1,
@@ -148,7 +151,28 @@ pub fn sample_new_dossier(
         }],
         idempotency: None,
         comment: "Nộp trực tuyến".to_string(),
+        kpi: sample_facts(&dossier),
+        dossier,
     }
+}
+
+/// The KPI facts of a sample state: the statutory calendar, default classification and no
+/// extras.
+pub fn sample_facts(dossier: &Dossier) -> KpiFacts {
+    sample_facts_with(dossier, &DossierExtras::default())
+}
+
+/// The KPI facts of a sample state with `extras`.
+pub fn sample_facts_with(dossier: &Dossier, extras: &DossierExtras) -> KpiFacts {
+    let calendar = WorkingCalendar::default();
+    facts(
+        dossier,
+        extras,
+        &FactRules {
+            calendar: &calendar,
+            classify: ClassifyOptions::default(),
+        },
+    )
 }
 
 /// Acceptance of a stored dossier at `now` with the due date `due` (status 2, step appraise).
@@ -180,6 +204,7 @@ pub fn sample_acceptance(stored: &StoredDossier, now: DateTime, due: DateTime) -
                 due,
             },
         },
+        kpi: sample_facts(&state),
         new_state: state,
         attachments: Vec::new(),
         outbox: vec![OutboxMessage {
@@ -218,6 +243,7 @@ fn sample_move(
             to_step: state.current_step.clone(),
             detail: EventDetail::Forwarded,
         },
+        kpi: sample_facts(&state),
         new_state: state,
         attachments: Vec::new(),
         outbox: Vec::new(),
@@ -784,9 +810,11 @@ pub async fn dossier_queries_are_scoped(store: &dyn Store) {
     let n1 = mk(&a, "Nguyễn Văn An", "citizen-1", "2026-01-05T08:00");
     let mut n2 = mk(&a, "Trần Thị Bình", "citizen-2", "2026-01-06T09:00");
     n2.dossier.procedure_code = code("2.000635");
+    n2.kpi = sample_facts(&n2.dossier);
     let n3 = mk(&b, "Lê Văn Cường", "citizen-1", "2026-01-06T10:00");
     let mut n4 = mk(&b, "Phạm Thị 100%_Dung", "citizen-4", "2026-01-07T10:00");
     n4.dossier.competent_agency = c.clone();
+    n4.kpi = sample_facts(&n4.dossier);
     let mut ids = Vec::new();
     let mut codes = Vec::new();
     for n in [n1, n2, n3, n4] {

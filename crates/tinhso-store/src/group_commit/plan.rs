@@ -35,6 +35,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 use tinhso_domain::agency::AgencyEId;
 use tinhso_domain::dossier::{Dossier, DossierCode};
+use tinhso_domain::kpi::KpiFacts;
 use tinhso_domain::text::fold;
 
 use super::{WriteRequest, WriteResult};
@@ -43,6 +44,7 @@ use crate::dossiers::{
     DeadlineFlag, DossierWrite, IdempotencyKey, IdempotentResult, StoreErrorString, WriteError,
     WriteOutcome,
 };
+use crate::kpi::{facts_mismatch, parse_facts, CounterChanges, CounterRow, FactsRow};
 use crate::{StoreError, StoreResult};
 
 /// Fixed-width local date-time text (`YYYY-MM-DDTHH:MM:SS.ffffff`): text order is time order,
@@ -110,6 +112,8 @@ pub struct CurrentDossier {
     pub late_flagged: bool,
     /// The state as stored (JSON text; re-canonicalized only if a flag event needs it).
     pub state: String,
+    /// The KPI facts as stored (JSON text), if any ([`crate::kpi`]).
+    pub kpi: Option<String>,
 }
 
 /// What the backend read before planning.
@@ -247,6 +251,10 @@ pub struct GroupRows {
     pub outbox: Vec<OutboxRow>,
     /// The chain head after the group.
     pub head: ChainHead,
+    /// KPI facts to upsert (one per dossier the group changed), by dossier id.
+    pub kpi_facts: Vec<FactsRow>,
+    /// Counter changes to add, sorted by key.
+    pub kpi_counters: Vec<CounterRow>,
     /// One result list per request, once the commit is durable.
     pub results: Vec<Vec<WriteResult>>,
 }
@@ -301,6 +309,8 @@ struct PlannedCreate {
     code: Option<DossierCode>,
     /// Index into `decisions` of its write.
     write: usize,
+    /// Its KPI facts (code set by `assign_codes`).
+    kpi: KpiFacts,
 }
 
 /// An existing dossier as the writes of the group leave it.
@@ -316,6 +326,14 @@ struct Simulated {
     state_canonical: Option<Arc<str>>,
     columns: Option<DossierColumns>,
     updated_at: Option<Timestamp>,
+    /// The KPI facts: as stored (text), or as the group's writes left them.
+    kpi: SimulatedFacts,
+}
+
+#[derive(Debug)]
+enum SimulatedFacts {
+    Stored(Option<String>),
+    Changed(Box<KpiFacts>),
 }
 
 /// The decisions of a group, before its statements run.
@@ -328,6 +346,15 @@ pub struct GroupPlan {
     demands: Vec<SequenceDemand>,
     dossiers: HashMap<i64, Simulated>,
     missing_with_creates: bool,
+    /// The KPI counter changes of the accepted writes (domain.md §6, [`crate::kpi`]).
+    counters: CounterChanges,
+}
+
+/// Facts that do not describe the state written (a caller's bug): the write fails alone.
+pub fn kpi_mismatch(what: &str) -> WriteError {
+    store_failure(format!(
+        "the KPI facts do not describe the state written ({what})"
+    ))
 }
 
 fn store_failure(e: impl std::fmt::Display) -> WriteError {
@@ -364,11 +391,13 @@ impl GroupPlan {
                             state_canonical: None,
                             columns: None,
                             updated_at: None,
+                            kpi: SimulatedFacts::Stored(d.kpi),
                         },
                     )
                 })
                 .collect(),
             missing_with_creates: false,
+            counters: CounterChanges::new(),
         };
         // Keys accepted earlier in this group: request hash and the write's flat index.
         let mut group_keys: HashMap<(String, String), (String, usize)> = HashMap::new();
@@ -428,6 +457,9 @@ impl GroupPlan {
         if let Err(e) = DossierCode::new(new.code_agency.clone(), new.code_date, 1) {
             return Decision::Failed(store_failure(e));
         }
+        if let Some(what) = facts_mismatch(&new.dossier, &new.kpi) {
+            return Decision::Failed(kpi_mismatch(what));
+        }
         let prepared = (|| -> Result<_, WriteError> {
             let state = encode(&new.dossier)?;
             let event = canonical(&encode(&new.event)?);
@@ -467,7 +499,9 @@ impl GroupPlan {
             at,
             code: None,
             write: index,
+            kpi: new.kpi.clone(),
         });
+        self.counters.add_delta(None, Some(&new.kpi));
         Decision::Accepted(Box::new(Accepted {
             target: Target::Created(self.creates.len() - 1),
             code: None,
@@ -494,6 +528,19 @@ impl GroupPlan {
         if sim.events != u.expected_events {
             return Decision::Failed(WriteError::Conflict);
         }
+        if let Some(what) = facts_mismatch(&u.new_state, &u.kpi) {
+            return Decision::Failed(kpi_mismatch(what));
+        }
+        let before = match &sim.kpi {
+            SimulatedFacts::Stored(None) => None,
+            SimulatedFacts::Stored(Some(text)) => match parse_facts(text) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    return Decision::Failed(WriteError::Store(StoreErrorString(e.to_string())))
+                }
+            },
+            SimulatedFacts::Changed(f) => Some((**f).clone()),
+        };
         let prepared = (|| -> Result<_, WriteError> {
             // The code never changes after intake, whatever the caller's copy says.
             let mut dossier = u.new_state.clone();
@@ -507,6 +554,10 @@ impl GroupPlan {
             Ok(p) => p,
             Err(e) => return Decision::Failed(e),
         };
+        let mut after = u.kpi.clone();
+        after.code = sim.code.clone();
+        self.counters.add_delta(before.as_ref(), Some(&after));
+        sim.kpi = SimulatedFacts::Changed(Box::new(after));
         sim.events += 1;
         sim.columns = Some(columns);
         sim.state_text = state.clone();
@@ -608,6 +659,7 @@ impl GroupPlan {
                 map.insert("code".into(), Value::String(code_text.clone()));
             }
             let state: Arc<str> = canonical(&create.state).into();
+            create.kpi.code = code.clone();
             if let Decision::Accepted(a) = &mut self.decisions[create.write] {
                 a.code = Some(code.clone());
                 a.state_after = Some(state.clone());
@@ -644,6 +696,17 @@ impl GroupPlan {
             })?;
             create_ids.push(id);
         }
+        let mut kpi_facts = Vec::with_capacity(self.creates.len());
+        for (c, id) in self.creates.iter().zip(&create_ids) {
+            kpi_facts.push(FactsRow::of(*id, &c.kpi)?);
+        }
+        for (id, sim) in &self.dossiers {
+            if let SimulatedFacts::Changed(f) = &sim.kpi {
+                kpi_facts.push(FactsRow::of(*id, f)?);
+            }
+        }
+        kpi_facts.sort_unstable_by_key(|f| f.dossier_id);
+        let kpi_counters = self.counters.into_rows();
         let mut events = Vec::new();
         let mut keys = Vec::new();
         let mut outbox = Vec::new();
@@ -756,6 +819,8 @@ impl GroupPlan {
             keys,
             outbox,
             head,
+            kpi_facts,
+            kpi_counters,
             results,
         })
     }
@@ -927,6 +992,7 @@ mod tests {
                 due_soon_flagged: false,
                 late_flagged: false,
                 state: serde_json::to_string(&dossier).expect("json"),
+                kpi: None,
             },
         );
         let mut plan = GroupPlan::new(&group, reads);

@@ -162,6 +162,16 @@ const READ: [Expect; 14] = [
     E401, OK, E404, OK, OK, OK, OK, OK, E403, E403, E403, E403, E403, OK,
 ];
 
+/// A KPI read of the caller's own scope: leaders and agency administrators, the province.
+const KPI_OWN: [Expect; 14] = [
+    // anon owner other | mc  cv    ld  vt    qt | mc'   cv'   ld' vt'   qt' | tỉnh
+    E401, E403, E403, E403, E403, OK, E403, OK, E403, E403, OK, E403, OK, OK,
+];
+/// A KPI read of the ward's scope: its leader and administrator, the province.
+const KPI_WARD: [Expect; 14] = [
+    E401, E403, E403, E403, E403, OK, E403, OK, E403, E403, E403, E403, E403, OK,
+];
+
 const INTAKE_COUNTER: &str = r#"{"procedure_code":"1.001193","channel":"counter","receiving_agency":"000.01.90.H61","applicant":{"name":"Trương Văn Quầy","kind":1},"comment":"Nhận tại quầy"}"#;
 const INTAKE_ONLINE: &str = r#"{"procedure_code":"1.001193","channel":"online","receiving_agency":"000.01.90.H61","applicant":{"name":"Nguyễn Văn Dân","kind":1},"form":{"ho_ten_tre":"Nguyễn Văn Bé"}}"#;
 
@@ -236,6 +246,15 @@ const TABLE: &[Row] = &[
         // Without an agency: the officer's own; a province administrator has none to default to.
         E401, E403, E403, LST, LST, LST, LST, LST, UNL, UNL, UNL, UNL, UNL, E403,
     ] },
+
+    // KPIs (issue 5): leaders and agency administrators read their own agency, province
+    // administrators the province; nobody else.
+    Row { method: "GET", route: "/api/v1/kpi/report", uri: "/api/v1/kpi/report?period=2026-03", body: Payload::None, target: Target::Shared, expect: KPI_OWN },
+    Row { method: "GET", route: "/api/v1/kpi/report", uri: "/api/v1/kpi/report?agency=000.01.90.H61&period=2026-Q1", body: Payload::None, target: Target::Shared, expect: KPI_WARD },
+    Row { method: "GET", route: "/api/v1/kpi/trend", uri: "/api/v1/kpi/trend?period=2026", body: Payload::None, target: Target::Shared, expect: KPI_OWN },
+    Row { method: "GET", route: "/api/v1/kpi/ranking", uri: "/api/v1/kpi/ranking?by=agency&period=2026", body: Payload::None, target: Target::Shared, expect: KPI_OWN },
+    Row { method: "GET", route: "/api/v1/kpi/heat", uri: "/api/v1/kpi/heat?by=commune&period=2026", body: Payload::None, target: Target::Shared, expect: KPI_OWN },
+    Row { method: "GET", route: "/api/v1/kpi/dossiers", uri: "/api/v1/kpi/dossiers?indicator=2.1&agency=000.01.90.H61&period=2026-03&format=csv", body: Payload::None, target: Target::Shared, expect: KPI_WARD },
 
     // Uploads: any signed-in caller (a dossier cites the file later, under the rules above).
     Row { method: "POST", route: "/api/v1/attachments", uri: "/api/v1/attachments?name=giay-chung-sinh.pdf", body: Payload::Pdf, target: Target::Shared, expect: [

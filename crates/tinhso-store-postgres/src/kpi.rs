@@ -1,0 +1,413 @@
+//! KPI aggregates on PostgreSQL ([`tinhso_store::kpi`]): the rows a dossier write adds, the
+//! reads of a period, the drill-down lists, the rebuild and the bulk load.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use sqlx::PgConnection;
+use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
+use tinhso_store::dossiers::{DossierWrite, NewDossier};
+use tinhso_store::group_commit::WriteRequest;
+use tinhso_store::kpi::{
+    counter_key, defining_day, indicator_bit, parse_facts, rebuild_facts, segments, CounterChanges,
+    CounterRow, DefiningDay, FactsRow, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild,
+    KpiScope, KpiStore, Refacts, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+};
+use tinhso_store::{Progress, StoreError, StoreResult};
+
+use crate::{date_text, db_err, get, parse_date, PostgresStore};
+
+/// Rows per statement (arrays have no parameter limit; this bounds one statement's work).
+const ROWS: usize = 20_000;
+
+/// Upserts facts rows and adds counter rows, inside the caller's transaction. Counter rows
+/// come sorted (see [`CounterChanges::into_rows`]) so concurrent transactions lock them in
+/// one order.
+pub(crate) async fn write_rows(
+    conn: &mut PgConnection,
+    facts: &[FactsRow],
+    counters: &[CounterRow],
+) -> StoreResult<()> {
+    for chunk in facts.chunks(ROWS) {
+        sqlx::query(
+            "INSERT INTO kpi_facts (dossier_id, receiving_agency, competent_agency, \
+             procedure_code, commune_code, fields, received_on, index_end_on, loses, facts) \
+             SELECT i, r, c, p, cm, f, ro::date, ie::date, l, fj \
+             FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], \
+             $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[]) \
+             AS u(i, r, c, p, cm, f, ro, ie, l, fj) \
+             ON CONFLICT (dossier_id) DO UPDATE SET \
+             receiving_agency = excluded.receiving_agency, \
+             competent_agency = excluded.competent_agency, \
+             procedure_code = excluded.procedure_code, commune_code = excluded.commune_code, \
+             fields = excluded.fields, received_on = excluded.received_on, \
+             index_end_on = excluded.index_end_on, loses = excluded.loses, facts = excluded.facts",
+        )
+        .bind(chunk.iter().map(|f| f.dossier_id).collect::<Vec<_>>())
+        .bind(
+            chunk
+                .iter()
+                .map(|f| f.receiving.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            chunk
+                .iter()
+                .map(|f| f.competent.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            chunk
+                .iter()
+                .map(|f| f.procedure.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            chunk
+                .iter()
+                .map(|f| f.commune.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(chunk.iter().map(|f| f.fields.as_str()).collect::<Vec<_>>())
+        .bind(
+            chunk
+                .iter()
+                .map(|f| date_text(f.received_on))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            chunk
+                .iter()
+                .map(|f| f.index_end_on.map(date_text))
+                .collect::<Vec<_>>(),
+        )
+        .bind(chunk.iter().map(|f| f.loses).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|f| f.facts.as_str()).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    for chunk in counters.chunks(ROWS) {
+        sqlx::query(
+            "INSERT INTO kpi_counters (dim, kind, grain, day, metric, value) \
+             SELECT d, k, g, dy::date, m, v \
+             FROM UNNEST($1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[], \
+             $6::bigint[]) WITH ORDINALITY AS u(d, k, g, dy, m, v, i) ORDER BY i \
+             ON CONFLICT (dim, grain, day, metric) \
+             DO UPDATE SET value = kpi_counters.value + excluded.value",
+        )
+        .bind(chunk.iter().map(|c| c.dim.as_str()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|c| c.kind).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|c| c.grain.code()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|c| date_text(c.day)).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|c| c.metric.as_str()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|c| c.value).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// The stored facts of a dossier, inside the caller's transaction.
+pub(crate) async fn stored_facts(
+    conn: &mut PgConnection,
+    dossier_id: i64,
+) -> StoreResult<Option<KpiFacts>> {
+    let text: Option<String> =
+        sqlx::query_scalar("SELECT facts FROM kpi_facts WHERE dossier_id = $1")
+            .bind(dossier_id)
+            .fetch_optional(conn)
+            .await
+            .map_err(db_err)?;
+    text.as_deref().map(parse_facts).transpose()
+}
+
+/// Stores a dossier's new facts and adds the delta from `before` (one-by-one write path).
+pub(crate) async fn apply_one(
+    conn: &mut PgConnection,
+    dossier_id: i64,
+    before: Option<&KpiFacts>,
+    after: &KpiFacts,
+) -> StoreResult<()> {
+    let mut changes = CounterChanges::new();
+    changes.add_delta(before, Some(after));
+    write_rows(
+        conn,
+        &[FactsRow::of(dossier_id, after)?],
+        &changes.into_rows(),
+    )
+    .await
+}
+
+fn scope_filter(scope: &KpiScope) -> (&'static str, String) {
+    match scope {
+        KpiScope::One(dim) => ("dim = $1", dim.key()),
+        KpiScope::Every(kind) => ("kind = $1", kind.key().to_string()),
+    }
+}
+
+fn key_of(row: &sqlx::postgres::PgRow, day: jiff::civil::Date) -> StoreResult<CounterKey> {
+    counter_key(
+        &get::<String>(row, "dim")?,
+        day,
+        &get::<String>(row, "metric")?,
+    )
+}
+
+#[async_trait]
+impl KpiStore for PostgresStore {
+    async fn kpi_counters(&self, q: &KpiQuery) -> StoreResult<Vec<(CounterKey, i64)>> {
+        let (filter, value) = scope_filter(&q.scope);
+        let mut sums: BTreeMap<CounterKey, i64> = BTreeMap::new();
+        for seg in segments(&q.period, q.split) {
+            let sql = if seg.label.is_some() {
+                format!(
+                    "SELECT dim, metric, '' AS day, SUM(value)::bigint AS v FROM kpi_counters \
+                     WHERE {filter} AND grain = $2 AND day BETWEEN $3::date AND $4::date \
+                     GROUP BY dim, metric"
+                )
+            } else {
+                format!(
+                    "SELECT dim, metric, to_char(day, 'YYYY-MM-DD') AS day, \
+                     SUM(value)::bigint AS v FROM kpi_counters \
+                     WHERE {filter} AND grain = $2 AND day BETWEEN $3::date AND $4::date \
+                     GROUP BY dim, day, metric"
+                )
+            };
+            let rows = sqlx::query(&sql)
+                .bind(value.as_str())
+                .bind(seg.grain.code())
+                .bind(date_text(seg.from))
+                .bind(date_text(seg.to))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+            for row in rows {
+                let day = match seg.label {
+                    Some(label) => label,
+                    None => parse_date(&get::<String>(&row, "day")?)?,
+                };
+                *sums.entry(key_of(&row, day)?).or_default() += get::<i64>(&row, "v")?;
+            }
+        }
+        if q.gauges {
+            let sql = format!(
+                "SELECT dim, metric, to_char(day, 'YYYY-MM-DD') AS day, value AS v \
+                 FROM kpi_counters WHERE {filter} AND grain = $2 AND value <> 0"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(value.as_str())
+                .bind(Grain::Gauge.code())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+            for row in rows {
+                let day = parse_date(&get::<String>(&row, "day")?)?;
+                *sums.entry(key_of(&row, day)?).or_default() += get::<i64>(&row, "v")?;
+            }
+        }
+        Ok(sums.into_iter().filter(|(_, v)| *v != 0).collect())
+    }
+
+    async fn kpi_stored_counters(&self, grain: Grain) -> StoreResult<Vec<(CounterKey, i64)>> {
+        let rows = sqlx::query(
+            "SELECT dim, to_char(day, 'YYYY-MM-DD') AS day, metric, value FROM kpi_counters \
+             WHERE grain = $1 AND value <> 0 ORDER BY dim, day, metric",
+        )
+        .bind(grain.code())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                let day = parse_date(&get::<String>(row, "day")?)?;
+                Ok((key_of(row, day)?, get::<i64>(row, "value")?))
+            })
+            .collect()
+    }
+
+    async fn kpi_facts(&self, dossier_id: i64) -> StoreResult<Option<KpiFacts>> {
+        let text: Option<String> =
+            sqlx::query_scalar("SELECT facts FROM kpi_facts WHERE dossier_id = $1")
+                .bind(dossier_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+        text.as_deref().map(parse_facts).transpose()
+    }
+
+    async fn kpi_dossiers(&self, q: &KpiDossierQuery) -> StoreResult<Vec<KpiDossier>> {
+        let Some(defining) = defining_day(q.indicator) else {
+            return Ok(Vec::new());
+        };
+        if q.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let day = match defining {
+            DefiningDay::Received => "received_on",
+            DefiningDay::IndexEnd => "index_end_on",
+        };
+        let (scope, value) = match &q.scope {
+            Dimension::Province => ("$1::text IS NULL", None),
+            Dimension::ReceivingAgency(e) => ("receiving_agency = $1", Some(e.to_string())),
+            Dimension::CompetentAgency(e) => ("competent_agency = $1", Some(e.to_string())),
+            Dimension::Procedure(c) => ("procedure_code = $1", Some(c.to_string())),
+            Dimension::Commune(c) => ("commune_code = $1", Some(c.clone())),
+            Dimension::Field(f) => (
+                "strpos(fields, $1) > 0",
+                Some(serde_json::to_string(f).map_err(|e| StoreError::Other(e.to_string()))?),
+            ),
+        };
+        let sql = format!(
+            "SELECT dossier_id, facts FROM kpi_facts WHERE ({scope}) \
+             AND {day} BETWEEN $2::date AND $3::date AND (loses & $4) <> 0 \
+             AND dossier_id > $5 ORDER BY dossier_id LIMIT $6"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(value)
+            .bind(date_text(q.period.first_day()))
+            .bind(date_text(q.period.last_day()))
+            .bind(indicator_bit(q.indicator))
+            .bind(q.after_id.unwrap_or(0))
+            .bind(i64::from(q.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(KpiDossier {
+                    dossier_id: get(row, "dossier_id")?,
+                    facts: parse_facts(&get::<String>(row, "facts")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn rebuild_kpi_aggregates(
+        &self,
+        refacts: Option<Refacts<'_>>,
+        progress: Progress<'_>,
+    ) -> StoreResult<KpiRebuild> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // The head lock every dossier write takes: writes wait for the rebuild.
+        sqlx::query("SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("DELETE FROM kpi_counters")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let mut out = KpiRebuild::default();
+        let mut changes = CounterChanges::new();
+        let mut last_id = 0i64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT d.id, d.state::text AS state, f.facts FROM dossiers d \
+                 LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
+                 WHERE d.id > $1 ORDER BY d.id LIMIT $2",
+            )
+            .bind(last_id)
+            .bind(REBUILD_CHUNK)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut rewrite = Vec::new();
+            for row in &rows {
+                let id: i64 = get(row, "id")?;
+                last_id = id;
+                out.dossiers += 1;
+                let state: String = get(row, "state")?;
+                let stored: Option<String> = get(row, "facts")?;
+                let (facts, changed) = rebuild_facts(&state, stored.as_deref(), refacts)?;
+                if let Some(facts) = facts {
+                    out.counted += 1;
+                    changes.add_all(contributions(&facts).iter());
+                    if changed {
+                        out.facts_rewritten += 1;
+                        rewrite.push(FactsRow::of(id, &facts)?);
+                    }
+                }
+            }
+            let flush = if changes.len() > REBUILD_FLUSH_ROWS {
+                let rows = std::mem::take(&mut changes).into_rows();
+                out.counter_rows += rows.len() as u64;
+                rows
+            } else {
+                Vec::new()
+            };
+            write_rows(&mut tx, &rewrite, &flush).await?;
+            progress(out.dossiers);
+        }
+        let rows = changes.into_rows();
+        out.counter_rows += rows.len() as u64;
+        write_rows(&mut tx, &[], &rows).await?;
+        tx.commit().await.map_err(db_err)?;
+        if out.dossiers > 0 {
+            progress(out.dossiers);
+        }
+        Ok(out)
+    }
+
+    async fn kpi_baseline_scan(&self, period: &Period) -> StoreResult<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT competent_agency AS a, \
+             SUM(CASE WHEN received_on BETWEEN $1::date AND $2::date THEN 1 ELSE 0 END)::bigint \
+             AS received, SUM(CASE WHEN index_end_on BETWEEN $1::date AND $2::date \
+             AND (loses & $3) <> 0 THEN 1 ELSE 0 END)::bigint AS late \
+             FROM kpi_facts GROUP BY competent_agency",
+        )
+        .bind(date_text(period.first_day()))
+        .bind(date_text(period.last_day()))
+        .bind(indicator_bit(Indicator::OnTime))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|row| Ok((get(row, "a")?, get(row, "received")?, get(row, "late")?)))
+            .collect()
+    }
+
+    async fn bulk_load_dossiers(
+        &self,
+        dossiers: Vec<NewDossier>,
+        at: Timestamp,
+    ) -> StoreResult<Vec<i64>> {
+        if dossiers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let group = [WriteRequest {
+            writes: dossiers
+                .into_iter()
+                .map(|mut d| {
+                    d.idempotency = None;
+                    d.outbox.clear();
+                    DossierWrite::Create(Box::new(d))
+                })
+                .collect(),
+            at,
+        }];
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let results = crate::dossiers::write_batched(&mut tx, &group)
+            .await?
+            .ok_or_else(|| StoreError::Other("the bulk load could not be planned".into()))?;
+        let mut ids = Vec::new();
+        for result in results.into_iter().flatten() {
+            match result {
+                Ok(outcome) => ids.push(outcome.dossier_id),
+                Err(e) => {
+                    return Err(StoreError::Conflict(format!(
+                        "a dossier of the bulk load was refused: {e}"
+                    )))
+                }
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(ids)
+    }
+}

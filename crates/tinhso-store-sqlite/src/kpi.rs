@@ -1,0 +1,394 @@
+//! KPI aggregates on SQLite ([`tinhso_store::kpi`]): the rows a dossier write adds, the reads
+//! of a period, the drill-down lists, the rebuild and the bulk load.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use sqlx::SqliteConnection;
+use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
+use tinhso_store::dossiers::{DossierWrite, NewDossier};
+use tinhso_store::group_commit::WriteRequest;
+use tinhso_store::kpi::{
+    counter_key, defining_day, indicator_bit, parse_facts, rebuild_facts, segments, CounterChanges,
+    CounterRow, DefiningDay, FactsRow, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild,
+    KpiScope, KpiStore, Refacts, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+};
+use tinhso_store::{Progress, StoreError, StoreResult};
+
+use crate::{date_text, db_err, get, parse_date, SqliteStore};
+
+/// Rows per multi-row statement (SQLite allows 32 766 bound values; facts rows have 10).
+const ROWS: usize = 1000;
+
+fn value_rows(rows: usize, columns: usize) -> String {
+    let one = format!("({})", vec!["?"; columns].join(", "));
+    vec![one; rows].join(", ")
+}
+
+/// Upserts facts rows and adds counter rows, inside the caller's transaction.
+pub(crate) async fn write_rows(
+    conn: &mut SqliteConnection,
+    facts: &[FactsRow],
+    counters: &[CounterRow],
+) -> StoreResult<()> {
+    for chunk in facts.chunks(ROWS) {
+        let sql = format!(
+            "INSERT INTO kpi_facts (dossier_id, receiving_agency, competent_agency, \
+             procedure_code, commune_code, fields, received_on, index_end_on, loses, facts) \
+             VALUES {} ON CONFLICT (dossier_id) DO UPDATE SET \
+             receiving_agency = excluded.receiving_agency, \
+             competent_agency = excluded.competent_agency, \
+             procedure_code = excluded.procedure_code, commune_code = excluded.commune_code, \
+             fields = excluded.fields, received_on = excluded.received_on, \
+             index_end_on = excluded.index_end_on, loses = excluded.loses, facts = excluded.facts",
+            value_rows(chunk.len(), 10)
+        );
+        let mut query = sqlx::query(&sql);
+        for f in chunk {
+            query = query
+                .bind(f.dossier_id)
+                .bind(f.receiving.as_str())
+                .bind(f.competent.as_str())
+                .bind(f.procedure.as_str())
+                .bind(f.commune.as_deref())
+                .bind(f.fields.as_str())
+                .bind(date_text(f.received_on))
+                .bind(f.index_end_on.map(date_text))
+                .bind(f.loses)
+                .bind(f.facts.as_str());
+        }
+        query.execute(&mut *conn).await.map_err(db_err)?;
+    }
+    for chunk in counters.chunks(ROWS) {
+        let sql = format!(
+            "INSERT INTO kpi_counters (dim, kind, grain, day, metric, value) VALUES {} \
+             ON CONFLICT (dim, grain, day, metric) DO UPDATE SET value = value + excluded.value",
+            value_rows(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for c in chunk {
+            query = query
+                .bind(c.dim.as_str())
+                .bind(c.kind)
+                .bind(c.grain.code())
+                .bind(date_text(c.day))
+                .bind(c.metric.as_str())
+                .bind(c.value);
+        }
+        query.execute(&mut *conn).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// The stored facts of a dossier, inside the caller's transaction.
+pub(crate) async fn stored_facts(
+    conn: &mut SqliteConnection,
+    dossier_id: i64,
+) -> StoreResult<Option<KpiFacts>> {
+    let text: Option<String> =
+        sqlx::query_scalar("SELECT facts FROM kpi_facts WHERE dossier_id = ?")
+            .bind(dossier_id)
+            .fetch_optional(conn)
+            .await
+            .map_err(db_err)?;
+    text.as_deref().map(parse_facts).transpose()
+}
+
+/// Stores a dossier's new facts and adds the delta from `before` (one-by-one write path).
+pub(crate) async fn apply_one(
+    conn: &mut SqliteConnection,
+    dossier_id: i64,
+    before: Option<&KpiFacts>,
+    after: &KpiFacts,
+) -> StoreResult<()> {
+    let mut changes = CounterChanges::new();
+    changes.add_delta(before, Some(after));
+    write_rows(
+        conn,
+        &[FactsRow::of(dossier_id, after)?],
+        &changes.into_rows(),
+    )
+    .await
+}
+
+fn scope_filter(scope: &KpiScope) -> (&'static str, String) {
+    match scope {
+        KpiScope::One(dim) => ("dim = ?", dim.key()),
+        KpiScope::Every(kind) => ("kind = ?", kind.key().to_string()),
+    }
+}
+
+#[async_trait]
+impl KpiStore for SqliteStore {
+    async fn kpi_counters(&self, q: &KpiQuery) -> StoreResult<Vec<(CounterKey, i64)>> {
+        let (filter, value) = scope_filter(&q.scope);
+        let mut sums: BTreeMap<CounterKey, i64> = BTreeMap::new();
+        for seg in segments(&q.period, q.split) {
+            let sql = if seg.label.is_some() {
+                format!(
+                    "SELECT dim, metric, '' AS day, SUM(value) AS v FROM kpi_counters \
+                     WHERE {filter} AND grain = ? AND day BETWEEN ? AND ? GROUP BY dim, metric"
+                )
+            } else {
+                format!(
+                    "SELECT dim, metric, day, SUM(value) AS v FROM kpi_counters \
+                     WHERE {filter} AND grain = ? AND day BETWEEN ? AND ? \
+                     GROUP BY dim, day, metric"
+                )
+            };
+            let rows = sqlx::query(&sql)
+                .bind(value.as_str())
+                .bind(seg.grain.code())
+                .bind(date_text(seg.from))
+                .bind(date_text(seg.to))
+                .fetch_all(&self.reader)
+                .await
+                .map_err(db_err)?;
+            for row in rows {
+                let day = match seg.label {
+                    Some(label) => label,
+                    None => parse_date(&get::<String>(&row, "day")?)?,
+                };
+                let key = counter_key(
+                    &get::<String>(&row, "dim")?,
+                    day,
+                    &get::<String>(&row, "metric")?,
+                )?;
+                *sums.entry(key).or_default() += get::<i64>(&row, "v")?;
+            }
+        }
+        if q.gauges {
+            let sql = format!(
+                "SELECT dim, metric, day, value AS v FROM kpi_counters \
+                 WHERE {filter} AND grain = ? AND value <> 0"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(value.as_str())
+                .bind(Grain::Gauge.code())
+                .fetch_all(&self.reader)
+                .await
+                .map_err(db_err)?;
+            for row in rows {
+                let day = parse_date(&get::<String>(&row, "day")?)?;
+                let key = counter_key(
+                    &get::<String>(&row, "dim")?,
+                    day,
+                    &get::<String>(&row, "metric")?,
+                )?;
+                *sums.entry(key).or_default() += get::<i64>(&row, "v")?;
+            }
+        }
+        Ok(sums.into_iter().filter(|(_, v)| *v != 0).collect())
+    }
+
+    async fn kpi_stored_counters(&self, grain: Grain) -> StoreResult<Vec<(CounterKey, i64)>> {
+        let rows = sqlx::query(
+            "SELECT dim, day, metric, value FROM kpi_counters WHERE grain = ? AND value <> 0 \
+             ORDER BY dim, day, metric",
+        )
+        .bind(grain.code())
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                let day = parse_date(&get::<String>(row, "day")?)?;
+                Ok((
+                    counter_key(
+                        &get::<String>(row, "dim")?,
+                        day,
+                        &get::<String>(row, "metric")?,
+                    )?,
+                    get::<i64>(row, "value")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn kpi_facts(&self, dossier_id: i64) -> StoreResult<Option<KpiFacts>> {
+        let text: Option<String> =
+            sqlx::query_scalar("SELECT facts FROM kpi_facts WHERE dossier_id = ?")
+                .bind(dossier_id)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db_err)?;
+        text.as_deref().map(parse_facts).transpose()
+    }
+
+    async fn kpi_dossiers(&self, q: &KpiDossierQuery) -> StoreResult<Vec<KpiDossier>> {
+        let Some(defining) = defining_day(q.indicator) else {
+            return Ok(Vec::new());
+        };
+        if q.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let day = match defining {
+            DefiningDay::Received => "received_on",
+            DefiningDay::IndexEnd => "index_end_on",
+        };
+        let (scope, value) = match &q.scope {
+            Dimension::Province => ("? IS NULL", None),
+            Dimension::ReceivingAgency(e) => ("receiving_agency = ?", Some(e.to_string())),
+            Dimension::CompetentAgency(e) => ("competent_agency = ?", Some(e.to_string())),
+            Dimension::Procedure(c) => ("procedure_code = ?", Some(c.to_string())),
+            Dimension::Commune(c) => ("commune_code = ?", Some(c.clone())),
+            Dimension::Field(f) => (
+                "instr(fields, ?) > 0",
+                Some(serde_json::to_string(f).map_err(|e| StoreError::Other(e.to_string()))?),
+            ),
+        };
+        let sql = format!(
+            "SELECT dossier_id, facts FROM kpi_facts WHERE ({scope}) AND {day} BETWEEN ? AND ? \
+             AND (loses & ?) <> 0 AND dossier_id > ? ORDER BY dossier_id LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(value)
+            .bind(date_text(q.period.first_day()))
+            .bind(date_text(q.period.last_day()))
+            .bind(indicator_bit(q.indicator))
+            .bind(q.after_id.unwrap_or(0))
+            .bind(i64::from(q.limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                Ok(KpiDossier {
+                    dossier_id: get(row, "dossier_id")?,
+                    facts: parse_facts(&get::<String>(row, "facts")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn rebuild_kpi_aggregates(
+        &self,
+        refacts: Option<Refacts<'_>>,
+        progress: Progress<'_>,
+    ) -> StoreResult<KpiRebuild> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)?;
+        sqlx::query("DELETE FROM kpi_counters")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let mut out = KpiRebuild::default();
+        let mut changes = CounterChanges::new();
+        let mut last_id = 0i64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT d.id, d.state, f.facts FROM dossiers d \
+                 LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
+                 WHERE d.id > ? ORDER BY d.id LIMIT ?",
+            )
+            .bind(last_id)
+            .bind(REBUILD_CHUNK)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut rewrite = Vec::new();
+            for row in &rows {
+                let id: i64 = get(row, "id")?;
+                last_id = id;
+                out.dossiers += 1;
+                let state: String = get(row, "state")?;
+                let stored: Option<String> = get(row, "facts")?;
+                let (facts, changed) = rebuild_facts(&state, stored.as_deref(), refacts)?;
+                if let Some(facts) = facts {
+                    out.counted += 1;
+                    changes.add_all(contributions(&facts).iter());
+                    if changed {
+                        out.facts_rewritten += 1;
+                        rewrite.push(FactsRow::of(id, &facts)?);
+                    }
+                }
+            }
+            let flush = if changes.len() > REBUILD_FLUSH_ROWS {
+                let rows = std::mem::take(&mut changes).into_rows();
+                out.counter_rows += rows.len() as u64;
+                rows
+            } else {
+                Vec::new()
+            };
+            write_rows(&mut tx, &rewrite, &flush).await?;
+            progress(out.dossiers);
+        }
+        let rows = changes.into_rows();
+        out.counter_rows += rows.len() as u64;
+        write_rows(&mut tx, &[], &rows).await?;
+        tx.commit().await.map_err(db_err)?;
+        if out.dossiers > 0 {
+            progress(out.dossiers);
+        }
+        Ok(out)
+    }
+
+    async fn kpi_baseline_scan(&self, period: &Period) -> StoreResult<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT competent_agency AS a, \
+             SUM(CASE WHEN received_on BETWEEN ? AND ? THEN 1 ELSE 0 END) AS received, \
+             SUM(CASE WHEN index_end_on BETWEEN ? AND ? AND (loses & ?) <> 0 THEN 1 ELSE 0 END) \
+             AS late FROM kpi_facts GROUP BY competent_agency",
+        )
+        .bind(date_text(period.first_day()))
+        .bind(date_text(period.last_day()))
+        .bind(date_text(period.first_day()))
+        .bind(date_text(period.last_day()))
+        .bind(indicator_bit(Indicator::OnTime))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|row| Ok((get(row, "a")?, get(row, "received")?, get(row, "late")?)))
+            .collect()
+    }
+
+    async fn bulk_load_dossiers(
+        &self,
+        dossiers: Vec<NewDossier>,
+        at: Timestamp,
+    ) -> StoreResult<Vec<i64>> {
+        if dossiers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let group = [WriteRequest {
+            writes: dossiers
+                .into_iter()
+                .map(|mut d| {
+                    d.idempotency = None;
+                    d.outbox.clear();
+                    DossierWrite::Create(Box::new(d))
+                })
+                .collect(),
+            at,
+        }];
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)?;
+        let results = crate::dossiers::write_batched(&mut tx, &group)
+            .await?
+            .ok_or_else(|| StoreError::Other("the bulk load could not be planned".into()))?;
+        let mut ids = Vec::new();
+        for result in results.into_iter().flatten() {
+            match result {
+                Ok(outcome) => ids.push(outcome.dossier_id),
+                Err(e) => {
+                    return Err(StoreError::Conflict(format!(
+                        "a dossier of the bulk load was refused: {e}"
+                    )))
+                }
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(ids)
+    }
+}

@@ -1,0 +1,660 @@
+//! KPI aggregates of the operations dashboard (issue 5; domain.md §3, §6): what the store keeps,
+//! how a period is read from it, and the trait both engines implement.
+//!
+//! ## What is kept
+//! - `kpi_facts`: per dossier, its [`KpiFacts`] as of its latest write (JSON), with the columns
+//!   the drill-down lists filter on (scope columns, the days that place it in a period, and a
+//!   bit mask of the indicators it loses points on).
+//! - `kpi_counters`: the additive counters of [`tinhso_domain::kpi`] ([`CounterKey`] = day ×
+//!   dimension × metric), each kept at three grains, so any period (day, month, quarter, year,
+//!   custom range) is a sum of at most a few dozen rows per dimension and metric
+//!   ([`segments`]): the day, the month (keyed by its first day) and the year (keyed by
+//!   1 January). Gauges (in progress by due slot, awaiting acceptance, waiting for the
+//!   applicant) describe the dossiers as they are now: they are kept once, at grain
+//!   [`Grain::Gauge`], under the day the domain gives them, and read whatever the period.
+//!
+//! ## The invariant
+//! In every committed state, `kpi_counters` at each grain is the sum of
+//! [`tinhso_domain::kpi::contributions`] of the stored facts. Each dossier write stores the new
+//! facts and adds [`tinhso_domain::kpi::delta`] (stored facts → new facts) in the SAME
+//! transaction as the state change, so the sums never drift; the store only adds numbers, the
+//! domain decides them. [`KpiStore::rebuild_kpi_aggregates`] recomputes everything from the
+//! dossiers in one transaction.
+//!
+//! A dossier counts in the period of the event that defines the indicator (domain.md §3): the
+//! counters carry the day of that event, chosen by the domain ([`Metric`]).
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use jiff::civil::Date;
+use jiff::ToSpan;
+use serde::{Deserialize, Serialize};
+use tinhso_domain::dossier::Dossier;
+use tinhso_domain::kpi::{
+    contributions, CounterKey, Dimension, DossierExtras, Indicator, KpiFacts, Metric, Period,
+    Standing,
+};
+
+use crate::dossiers::NewDossier;
+use crate::{Progress, StoreError, StoreResult};
+
+/// The grain a counter row is kept at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grain {
+    Day,
+    /// Keyed by the first day of the month.
+    Month,
+    /// Keyed by 1 January.
+    Year,
+    /// A gauge, keyed by the day the domain gives it (see [`Metric::is_gauge`]).
+    Gauge,
+}
+
+impl Grain {
+    /// The stored code.
+    pub fn code(self) -> i16 {
+        match self {
+            Grain::Day => 0,
+            Grain::Month => 1,
+            Grain::Year => 2,
+            Grain::Gauge => 3,
+        }
+    }
+
+    pub fn from_code(code: i64) -> StoreResult<Self> {
+        Ok(match code {
+            0 => Grain::Day,
+            1 => Grain::Month,
+            2 => Grain::Year,
+            3 => Grain::Gauge,
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "stored KPI counter grain {other}"
+                )))
+            }
+        })
+    }
+
+    /// The key day of the bucket holding `day`.
+    pub fn bucket(self, day: Date) -> Date {
+        match self {
+            Grain::Day | Grain::Gauge => day,
+            Grain::Month => day.first_of_month(),
+            Grain::Year => day.first_of_year(),
+        }
+    }
+}
+
+/// The kind of a [`Dimension`]: the groups rankings and heat tables compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DimensionKind {
+    Province,
+    ReceivingAgency,
+    CompetentAgency,
+    Field,
+    Procedure,
+    Commune,
+}
+
+impl DimensionKind {
+    /// The stored text (the prefix of [`Dimension::key`]).
+    pub fn key(self) -> &'static str {
+        match self {
+            DimensionKind::Province => "province",
+            DimensionKind::ReceivingAgency => "receiving",
+            DimensionKind::CompetentAgency => "competent",
+            DimensionKind::Field => "field",
+            DimensionKind::Procedure => "procedure",
+            DimensionKind::Commune => "commune",
+        }
+    }
+
+    pub fn of(dim: &Dimension) -> Self {
+        match dim {
+            Dimension::Province => DimensionKind::Province,
+            Dimension::ReceivingAgency(_) => DimensionKind::ReceivingAgency,
+            Dimension::CompetentAgency(_) => DimensionKind::CompetentAgency,
+            Dimension::Field(_) => DimensionKind::Field,
+            Dimension::Procedure(_) => DimensionKind::Procedure,
+            Dimension::Commune(_) => DimensionKind::Commune,
+        }
+    }
+}
+
+/// One row of `kpi_counters` to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterRow {
+    /// [`Dimension::key`].
+    pub dim: String,
+    /// [`DimensionKind::key`] of the dimension.
+    pub kind: &'static str,
+    pub grain: Grain,
+    pub day: Date,
+    /// [`Metric::key`].
+    pub metric: String,
+    pub value: i64,
+}
+
+/// Counter changes summed by row key, ready to be added with one upsert per row.
+#[derive(Debug, Clone, Default)]
+pub struct CounterChanges {
+    rows: BTreeMap<(String, Grain, Date, String), (&'static str, i64)>,
+}
+
+impl CounterChanges {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one domain counter change at every grain it is kept at.
+    pub fn add(&mut self, key: &CounterKey, value: i64) {
+        if value == 0 {
+            return;
+        }
+        let dim = key.dim.key();
+        let kind = DimensionKind::of(&key.dim).key();
+        let metric = key.metric.key();
+        if key.metric.is_gauge() {
+            self.bump(dim, kind, Grain::Gauge, key.day, metric, value);
+        } else {
+            for grain in [Grain::Day, Grain::Month, Grain::Year] {
+                self.bump(
+                    dim.clone(),
+                    kind,
+                    grain,
+                    grain.bucket(key.day),
+                    metric.clone(),
+                    value,
+                );
+            }
+        }
+    }
+
+    /// Adds every change of a domain delta (or contribution).
+    pub fn add_all<'a, I: IntoIterator<Item = (&'a CounterKey, &'a i64)>>(&mut self, delta: I) {
+        for (key, value) in delta {
+            self.add(key, *value);
+        }
+    }
+
+    /// Adds what `before → after` changes (domain [`tinhso_domain::kpi::delta`]).
+    pub fn add_delta(&mut self, before: Option<&KpiFacts>, after: Option<&KpiFacts>) {
+        if let Some(after) = after {
+            for (key, value) in tinhso_domain::kpi::delta(before, after) {
+                self.add(&key, value);
+            }
+        } else if let Some(before) = before {
+            for (key, value) in contributions(before).iter() {
+                self.add(key, -value);
+            }
+        }
+    }
+
+    fn bump(
+        &mut self,
+        dim: String,
+        kind: &'static str,
+        grain: Grain,
+        day: Date,
+        metric: String,
+        value: i64,
+    ) {
+        let entry = self
+            .rows
+            .entry((dim, grain, day, metric))
+            .or_insert((kind, 0));
+        entry.1 += value;
+    }
+
+    /// Number of rows held (zero sums included).
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The non-zero rows, sorted by key (so concurrent writers lock counter rows in one order).
+    pub fn into_rows(self) -> Vec<CounterRow> {
+        self.rows
+            .into_iter()
+            .filter(|(_, (_, v))| *v != 0)
+            .map(|((dim, grain, day, metric), (kind, value))| CounterRow {
+                dim,
+                kind,
+                grain,
+                day,
+                metric,
+                value,
+            })
+            .collect()
+    }
+}
+
+/// Which day places a dossier in a period for a per-dossier indicator of the index (the
+/// event that defines it, domain.md §3 and [`Metric`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefiningDay {
+    /// The day it entered the system (rates over received dossiers).
+    Received,
+    /// The day it ended for the index (processed, resolved dossiers).
+    IndexEnd,
+}
+
+/// The defining day of a per-dossier indicator; `None` for indicators that are not about
+/// dossiers (publication, catalog, feedback).
+pub fn defining_day(indicator: Indicator) -> Option<DefiningDay> {
+    use Indicator::*;
+    match indicator {
+        SyncedToNational | OnlineDossiers | PaidOnline | ReusedData | VneidVerified => {
+            Some(DefiningDay::Received)
+        }
+        OnTime
+        | ResolutionTime
+        | ElectronicResult
+        | DigitizedWithElectronicResult
+        | LinkedToKho
+        | OverdueAndDislikes => Some(DefiningDay::IndexEnd),
+        PublishedOnTime
+        | PublishedInDatabase
+        | CompleteRecords
+        | ProceduresOnline
+        | ServicesWithOnlineDossiers
+        | FeeProceduresPayableOnline
+        | FeedbackClassified
+        | FeedbackHandledInTime
+        | FeedbackSatisfaction => None,
+    }
+}
+
+/// The bit of an indicator in [`FactsRow::loses`].
+pub fn indicator_bit(indicator: Indicator) -> i64 {
+    let position = Indicator::ALL
+        .iter()
+        .position(|i| *i == indicator)
+        .unwrap_or(0);
+    1i64 << position
+}
+
+/// The indicators a dossier loses points on, as a bit mask ([`indicator_bit`]).
+pub fn loses_mask(facts: &KpiFacts) -> i64 {
+    Indicator::ALL
+        .iter()
+        .filter(|i| facts.standing(**i) == Standing::Loses)
+        .fold(0, |mask, i| mask | indicator_bit(*i))
+}
+
+/// One row of `kpi_facts`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactsRow {
+    pub dossier_id: i64,
+    pub receiving: String,
+    pub competent: String,
+    pub procedure: String,
+    pub commune: Option<String>,
+    /// The fields as a JSON array of strings (a field matches when its JSON string occurs).
+    pub fields: String,
+    pub received_on: Date,
+    pub index_end_on: Option<Date>,
+    pub loses: i64,
+    /// The facts, JSON.
+    pub facts: String,
+}
+
+impl FactsRow {
+    pub fn of(dossier_id: i64, facts: &KpiFacts) -> StoreResult<Self> {
+        Ok(Self {
+            dossier_id,
+            receiving: facts.receiving_agency.to_string(),
+            competent: facts.competent_agency.to_string(),
+            procedure: facts.procedure_code.to_string(),
+            commune: facts.commune_code.clone().filter(|c| !c.trim().is_empty()),
+            fields: to_json(&facts.fields)?,
+            received_on: facts.received_on,
+            index_end_on: facts.index_end.map(|e| e.date()),
+            loses: loses_mask(facts),
+            facts: to_json(facts)?,
+        })
+    }
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Other(format!("cannot encode JSON: {e}")))
+}
+
+/// Reads stored facts.
+pub fn parse_facts(text: &str) -> StoreResult<KpiFacts> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("stored KPI facts: {e}")))
+}
+
+/// Why facts given with a write cannot be stored: they must describe the state written.
+pub fn facts_mismatch(dossier: &Dossier, facts: &KpiFacts) -> Option<&'static str> {
+    if facts.status != dossier.status {
+        Some("status")
+    } else if facts.received_on != dossier.received_at.date() {
+        Some("received day")
+    } else if facts.receiving_agency != dossier.receiving_agency
+        || facts.competent_agency != dossier.competent_agency
+    {
+        Some("agencies")
+    } else if facts.procedure_code != dossier.procedure_code {
+        Some("procedure")
+    } else if facts.channel != dossier.channel {
+        Some("channel")
+    } else if facts.ended_at != dossier.ended_at || facts.due != dossier.due {
+        Some("dates")
+    } else {
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a period
+
+/// Whose counters a query reads: one dimension, or every dimension of a kind (rankings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KpiScope {
+    One(Dimension),
+    Every(DimensionKind),
+}
+
+/// How the flow counters of the period come back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KpiSplit {
+    /// Summed over the whole period, keyed by its first day.
+    #[default]
+    Whole,
+    /// Summed per month, keyed by the first day of the month inside the period (trends, heat
+    /// tables).
+    Month,
+    /// Per day.
+    Day,
+}
+
+/// A read of the counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiQuery {
+    pub scope: KpiScope,
+    pub period: Period,
+    pub split: KpiSplit,
+    /// Also return the gauges of the scope (the dossiers as they are now).
+    pub gauges: bool,
+}
+
+/// One range of stored buckets to sum: rows of `grain` with `from <= day <= to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    pub grain: Grain,
+    pub from: Date,
+    pub to: Date,
+    /// The day the sums are keyed by in the answer; `None` keeps each stored day.
+    pub label: Option<Date>,
+}
+
+/// The buckets that cover `[first, last]` exactly, the fewest rows first: whole years at
+/// year grain, whole months at month grain, the rest at day grain; consecutive buckets of a
+/// grain are merged into one range. All labelled `label`.
+fn cover(first: Date, last: Date, label: Option<Date>) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    let mut day = first;
+    while day <= last {
+        let year_end = day.last_of_year();
+        let month_end = day.last_of_month();
+        let (grain, end) = if day == day.first_of_year() && year_end <= last {
+            (Grain::Year, year_end)
+        } else if day.day() == 1 && month_end <= last {
+            (Grain::Month, month_end)
+        } else {
+            (Grain::Day, day)
+        };
+        let key = grain.bucket(day);
+        match out.last_mut() {
+            Some(s) if s.grain == grain => s.to = key,
+            _ => out.push(Segment {
+                grain,
+                from: key,
+                to: key,
+                label,
+            }),
+        }
+        match end.checked_add(1.day()) {
+            Ok(next) => day = next,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// The segments a period is read from, for a split.
+pub fn segments(period: &Period, split: KpiSplit) -> Vec<Segment> {
+    let (first, last) = (period.first_day(), period.last_day());
+    if first > last {
+        return Vec::new();
+    }
+    match split {
+        KpiSplit::Whole => cover(first, last, Some(first)),
+        KpiSplit::Day => vec![Segment {
+            grain: Grain::Day,
+            from: first,
+            to: last,
+            label: None,
+        }],
+        KpiSplit::Month => {
+            let mut out = Vec::new();
+            let mut start = first;
+            while start <= last {
+                let end = start.last_of_month().min(last);
+                out.extend(cover(start, end, Some(start)));
+                match end.checked_add(1.day()) {
+                    Ok(next) => start = next,
+                    Err(_) => break,
+                }
+            }
+            out
+        }
+    }
+}
+
+/// Parses a stored counter key.
+pub fn counter_key(dim: &str, day: Date, metric: &str) -> StoreResult<CounterKey> {
+    let bad = |e: tinhso_domain::kpi::CounterKeyError| StoreError::Corrupt(e.to_string());
+    Ok(CounterKey {
+        day,
+        dim: Dimension::parse_key(dim).map_err(bad)?,
+        metric: Metric::parse_key(metric).map_err(bad)?,
+    })
+}
+
+/// The list of dossiers behind an indicator: those of `scope` whose defining day falls in
+/// `period` and that lose points on `indicator` (domain.md §6: "every score must be
+/// traceable").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiDossierQuery {
+    pub scope: Dimension,
+    pub indicator: Indicator,
+    pub period: Period,
+    /// At most this many (0 returns none).
+    pub limit: u32,
+    /// Keyset pagination: dossiers with id > this, ascending.
+    pub after_id: Option<i64>,
+}
+
+/// A dossier of a drill-down list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiDossier {
+    pub dossier_id: i64,
+    pub facts: KpiFacts,
+}
+
+/// Recomputes a dossier's facts from its state and the extras stored with its previous facts
+/// (the app passes the domain's [`tinhso_domain::kpi::facts`] with its calendar).
+pub type Refacts<'a> = &'a (dyn Fn(&Dossier, &DossierExtras) -> KpiFacts + Send + Sync);
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KpiRebuild {
+    /// Dossiers read.
+    pub dossiers: u64,
+    /// Dossiers counted (with facts).
+    pub counted: u64,
+    /// Dossiers whose stored facts were recomputed differently (or missing) and rewritten.
+    pub facts_rewritten: u64,
+    /// Counter rows written (every grain).
+    pub counter_rows: u64,
+}
+
+/// One dossier of a rebuild: its facts to count (recomputed by `refacts` when given, else
+/// the stored ones) and whether they must be rewritten.
+pub fn rebuild_facts(
+    state: &str,
+    stored: Option<&str>,
+    refacts: Option<Refacts<'_>>,
+) -> StoreResult<(Option<KpiFacts>, bool)> {
+    let stored = stored.map(parse_facts).transpose()?;
+    let Some(refacts) = refacts else {
+        return Ok((stored, false));
+    };
+    let dossier: Dossier = serde_json::from_str(state)
+        .map_err(|e| StoreError::Corrupt(format!("stored dossier state: {e}")))?;
+    let extras = stored
+        .as_ref()
+        .map(|f| f.extras.clone())
+        .unwrap_or_default();
+    let mut fresh = refacts(&dossier, &extras);
+    fresh.code = dossier.code.clone();
+    let changed = stored.as_ref() != Some(&fresh);
+    Ok((Some(fresh), changed))
+}
+
+/// Dossiers read per chunk by a rebuild, and counter rows held before they are flushed.
+pub const REBUILD_CHUNK: i64 = 2000;
+pub const REBUILD_FLUSH_ROWS: usize = 200_000;
+
+#[async_trait]
+pub trait KpiStore: Send + Sync {
+    /// The counters a query asks for, summed per the split (zero sums left out). Flow
+    /// counters are keyed by their [`Segment::label`]; gauges by their own day.
+    async fn kpi_counters(&self, query: &KpiQuery) -> StoreResult<Vec<(CounterKey, i64)>>;
+    /// Every non-zero counter row stored at `grain`, keyed by its stored day. At
+    /// [`Grain::Day`] plus [`Grain::Gauge`] this is what
+    /// [`tinhso_domain::kpi::contributions`] of all stored facts sums to (checks and tests).
+    async fn kpi_stored_counters(&self, grain: Grain) -> StoreResult<Vec<(CounterKey, i64)>>;
+    /// The stored facts of a dossier.
+    async fn kpi_facts(&self, dossier_id: i64) -> StoreResult<Option<KpiFacts>>;
+    /// The dossiers behind an indicator, by id ascending.
+    async fn kpi_dossiers(&self, query: &KpiDossierQuery) -> StoreResult<Vec<KpiDossier>>;
+    /// Recomputes every counter from the dossiers, in one transaction (writes wait): with
+    /// `refacts`, each dossier's facts are first recomputed from its state and rewritten when
+    /// they differ; without, the stored facts are summed. Progress counts dossiers.
+    async fn rebuild_kpi_aggregates(
+        &self,
+        refacts: Option<Refacts<'_>>,
+        progress: Progress<'_>,
+    ) -> StoreResult<KpiRebuild>;
+    /// Baseline for benchmarks: (competent agency, dossiers received in the period, dossiers
+    /// ended late for the index in the period) by a plain full scan and GROUP BY over the
+    /// per-dossier rows, without the aggregates.
+    async fn kpi_baseline_scan(&self, period: &Period) -> StoreResult<Vec<(String, i64, i64)>>;
+    /// Loads dossiers with their history already decided (seeding, migrations from another
+    /// system): each becomes a dossier with one event (`NewDossier::event`, the latest of its
+    /// history) on the audit chain, its code allocated as for any intake, its facts stored and
+    /// the counters added — all in ONE transaction per call, written in large multi-row
+    /// statements. Idempotency keys and outbox messages are ignored. Returns the new ids in
+    /// order.
+    async fn bulk_load_dossiers(
+        &self,
+        dossiers: Vec<NewDossier>,
+        at: jiff::Timestamp,
+    ) -> StoreResult<Vec<i64>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    /// Every day the buckets of the segments hold, in order.
+    fn days_covered(segs: &[Segment]) -> Vec<Date> {
+        let mut out = Vec::new();
+        for s in segs {
+            let mut bucket = s.from;
+            while bucket <= s.to {
+                let end = match s.grain {
+                    Grain::Year => bucket.last_of_year(),
+                    Grain::Month => bucket.last_of_month(),
+                    _ => bucket,
+                };
+                let mut day = bucket;
+                while day <= end {
+                    out.push(day);
+                    day = day.tomorrow().expect("day");
+                }
+                bucket = end.tomorrow().expect("day");
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn segments_cover_every_day_once_with_few_rows() {
+        for (first, last) in [
+            (date(2026, 1, 1), date(2026, 12, 31)),
+            (date(2025, 11, 15), date(2028, 2, 3)),
+            (date(2026, 2, 13), date(2026, 2, 13)),
+            (date(2026, 3, 1), date(2026, 5, 31)),
+            (date(2026, 1, 31), date(2026, 3, 1)),
+        ] {
+            let period = Period::custom(first, last).expect("period");
+            let segs = segments(&period, KpiSplit::Whole);
+            let days = days_covered(&segs);
+            let mut expected = Vec::new();
+            let mut d = first;
+            while d <= last {
+                expected.push(d);
+                d = d.tomorrow().expect("day");
+            }
+            assert_eq!(days, expected, "{period}");
+            assert!(segs.len() <= 5, "{segs:?}");
+            assert!(segs.iter().all(|s| s.label == Some(first)));
+        }
+        let year = segments(&Period::Year(2026), KpiSplit::Whole);
+        assert_eq!(year.len(), 1);
+        assert_eq!(year[0].grain, Grain::Year);
+        let q = segments(&Period::Quarter(2026, 3), KpiSplit::Whole);
+        assert_eq!(
+            q,
+            vec![Segment {
+                grain: Grain::Month,
+                from: date(2026, 7, 1),
+                to: date(2026, 9, 1),
+                label: Some(date(2026, 7, 1))
+            }]
+        );
+        let months = segments(
+            &Period::custom(date(2026, 1, 20), date(2026, 3, 10)).expect("p"),
+            KpiSplit::Month,
+        );
+        let labels: Vec<_> = months.iter().map(|s| s.label).collect();
+        assert_eq!(
+            labels,
+            vec![
+                Some(date(2026, 1, 20)),
+                Some(date(2026, 2, 1)),
+                Some(date(2026, 3, 1))
+            ]
+        );
+        assert_eq!(months[1].grain, Grain::Month);
+    }
+
+    #[test]
+    fn indicator_bits_are_distinct() {
+        let mut seen = 0i64;
+        for i in Indicator::ALL {
+            assert_eq!(seen & indicator_bit(i), 0);
+            seen |= indicator_bit(i);
+        }
+    }
+}
