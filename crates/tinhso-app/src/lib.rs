@@ -7,6 +7,7 @@
 //!
 //! Time comes in through a [`Clock`], so tests control it.
 
+pub mod accounts;
 pub mod app;
 pub mod catalog;
 pub mod clock;
@@ -17,6 +18,7 @@ pub mod formats;
 pub mod forms;
 pub mod identity;
 pub mod imports;
+pub mod population;
 pub mod progress;
 pub mod scheduler;
 pub mod sessions;

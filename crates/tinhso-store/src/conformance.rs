@@ -39,7 +39,9 @@ use tinhso_domain::units::{AdminUnit, Succession, UnitKind};
 use crate::Store;
 use crate::{StoreError, UnitFilter, VersionOutcome, WriteCounts};
 
+mod account_cases;
 mod dossier_cases;
+pub use account_cases::*;
 pub use dossier_cases::*;
 
 /// The future a case returns, borrowing the store.
@@ -83,6 +85,11 @@ macro_rules! conformance_tests {
             workflows_are_versioned,
             lease_is_exclusive,
             passwords_and_sessions,
+            citizen_accounts_register_and_find,
+            eid_level_only_rises,
+            login_failures_count_and_are_forgotten,
+            password_resets_are_used_once,
+            notifications_newest_first,
         );
     };
     (@emit all ; $($name:ident),* $(,)?) => {

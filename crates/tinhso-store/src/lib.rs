@@ -26,6 +26,7 @@ use tinhso_domain::calendar::CalendarDay;
 use tinhso_domain::catalog::{Procedure, ProcedureCode, ProcedureVersion};
 use tinhso_domain::units::{AdminUnit, Succession, UnitKind};
 
+pub mod accounts;
 pub mod batch;
 pub mod chain;
 pub mod conformance;
@@ -33,6 +34,7 @@ pub mod dossiers;
 pub mod group_commit;
 pub mod sessions;
 
+pub use accounts::AccountStore;
 pub use dossiers::{AuditStore, DossierStore, IdentityStore, LeaseStore, WorkflowStore};
 pub use sessions::SessionStore;
 
@@ -180,6 +182,7 @@ pub trait Store:
     + WorkflowStore
     + LeaseStore
     + SessionStore
+    + AccountStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
