@@ -20,6 +20,8 @@ pub struct AppSettings {
     pub public_url: String,
     /// Lifetime of a browser session.
     pub session_hours: u32,
+    /// Keep outgoing messages for the development mailbox page (`dev_mailbox`).
+    pub dev_mailbox: bool,
 }
 
 impl AppSettings {
@@ -34,6 +36,7 @@ impl AppSettings {
             province_code: config.province_code.clone(),
             public_url: config.public_url.clone(),
             session_hours: config.session_hours.clamp(1, 24 * 30),
+            dev_mailbox: config.dev_mailbox,
         }
     }
 }
@@ -54,6 +57,8 @@ pub struct App {
     /// Where attachments are kept; set with [`App::with_objects`] (the binary uses
     /// `<data_dir>/objects`).
     objects: std::sync::OnceLock<Arc<dyn tinhso_objects::ObjectStore>>,
+    /// Where identities are verified (e-ID level 2); set with [`App::with_population`].
+    population: std::sync::OnceLock<Arc<dyn crate::population::PopulationSource>>,
 }
 
 impl App {
@@ -71,6 +76,7 @@ impl App {
             catalog,
             calendar: RwLock::new(Arc::new(calendar)),
             objects: std::sync::OnceLock::new(),
+            population: std::sync::OnceLock::new(),
         })
     }
 
@@ -88,6 +94,22 @@ impl App {
     /// The object store, if one was set.
     pub fn objects(&self) -> Option<Arc<dyn tinhso_objects::ObjectStore>> {
         self.objects.get().cloned()
+    }
+
+    /// The same app verifying identities with `source` (the population data source).
+    pub fn with_population(self, source: Arc<dyn crate::population::PopulationSource>) -> Self {
+        let _ = self.population.set(source);
+        self
+    }
+
+    /// Sets the population data source once (for an app already shared); false if one was set.
+    pub fn set_population(&self, source: Arc<dyn crate::population::PopulationSource>) -> bool {
+        self.population.set(source).is_ok()
+    }
+
+    /// The population data source, if one was configured.
+    pub fn population(&self) -> Option<Arc<dyn crate::population::PopulationSource>> {
+        self.population.get().cloned()
     }
 
     /// The working calendar: statutory rules plus the imported dated entries.

@@ -136,6 +136,16 @@ declare_settings! {
     province_code: String = "86", env "TINHSO_PROVINCE_CODE";
     /// How long a browser sign-in lasts, in hours, before the user must sign in again.
     session_hours: u32 = "12", env "TINHSO_SESSION_HOURS";
+    /// Base URL of the population data source (the national population database adapter, or the
+    /// stand-in `tinhso population serve`), e.g. `http://127.0.0.1:8090`. Empty: identity
+    /// verification (e-ID level 2) is unavailable. `tinhso demo` starts a stand-in itself.
+    population_url: String = "", env "TINHSO_POPULATION_URL";
+    /// Shared secret sent as `Authorization: Bearer …` to the population data source (and
+    /// required by `tinhso population serve`); at least 16 characters. Never printed or logged.
+    population_token: String = "", env "TINHSO_POPULATION_TOKEN", secret;
+    /// Development mailbox: store outgoing messages (password reset links) and show them at
+    /// `/dev/hop-thu` instead of sending them. Never turn on in production. `tinhso demo` does.
+    dev_mailbox: bool = "false", env "TINHSO_DEV_MAILBOX";
 }
 
 /// A folder path (a setting's type: parsed from and printed as text).

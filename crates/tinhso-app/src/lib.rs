@@ -7,6 +7,7 @@
 //!
 //! Time comes in through a [`Clock`], so tests control it.
 
+pub mod accounts;
 pub mod app;
 pub mod available;
 pub mod catalog;
@@ -20,6 +21,7 @@ pub mod identity;
 pub mod imports;
 pub mod kpi;
 pub mod portal;
+pub mod population;
 pub mod progress;
 pub mod scheduler;
 pub mod seed;

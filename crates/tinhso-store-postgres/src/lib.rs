@@ -64,6 +64,7 @@ use tinhso_store::{
 
 pub use sqlx::postgres::PgConnectOptions;
 
+mod accounts;
 mod dossiers;
 mod kpi;
 mod ratings;

@@ -55,6 +55,7 @@ use tinhso_store::{
     UnitStore, VersionOutcome, WriteCounts,
 };
 
+mod accounts;
 mod dossiers;
 mod kpi;
 mod ratings;

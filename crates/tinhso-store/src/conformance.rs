@@ -39,8 +39,10 @@ use tinhso_domain::units::{AdminUnit, Succession, UnitKind};
 use crate::Store;
 use crate::{StoreError, UnitFilter, VersionOutcome, WriteCounts};
 
+mod account_cases;
 mod dossier_cases;
 mod kpi_cases;
+pub use account_cases::*;
 pub use dossier_cases::*;
 pub use kpi_cases::*;
 
@@ -89,6 +91,11 @@ macro_rules! conformance_tests {
             dossier_ratings_once,
             kpi_counters_follow_one_dossier,
             kpi_random_workload_matches_rebuild,
+            citizen_accounts_register_and_find,
+            eid_level_only_rises,
+            login_failures_count_and_are_forgotten,
+            password_resets_are_used_once,
+            notifications_newest_first,
         );
     };
     (@emit all ; $($name:ident),* $(,)?) => {

@@ -26,6 +26,7 @@ use tinhso_domain::calendar::CalendarDay;
 use tinhso_domain::catalog::{Procedure, ProcedureCode, ProcedureVersion};
 use tinhso_domain::units::{AdminUnit, Succession, UnitKind};
 
+pub mod accounts;
 pub mod batch;
 pub mod chain;
 pub mod conformance;
@@ -34,6 +35,7 @@ pub mod group_commit;
 pub mod ratings;
 pub mod sessions;
 
+pub use accounts::AccountStore;
 pub use dossiers::{AuditStore, DossierStore, IdentityStore, LeaseStore, WorkflowStore};
 pub use ratings::RatingStore;
 pub use sessions::SessionStore;
@@ -190,6 +192,7 @@ pub trait Store:
     + SessionStore
     + RatingStore
     + KpiStore
+    + AccountStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

@@ -8,7 +8,8 @@ use tinhso_app::{App, AppSettings, Config, SystemClock};
 
 use crate::cli_progress::Bar;
 use crate::{
-    AuditCommand, CalendarCommand, Cli, Command, ImportCommand, KpiCommand, TokenCommand,
+    AuditCommand, CalendarCommand, Cli, Command, ImportCommand, KpiCommand, PopulationCommand,
+    TokenCommand,
     UserCommand, WorkflowCommand,
 };
 
@@ -49,6 +50,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(l) = listen {
         overrides.push(("listen", l));
     }
+    if matches!(cli.command, Command::Demo(_)) {
+        // The demo shows password reset messages in its development mailbox (/dev/hop-thu).
+        overrides.push(("dev_mailbox", "true".into()));
+    }
     let config = Config::load(cli.global.config.as_deref(), std::env::vars(), &overrides)?;
     init_logging(&config);
 
@@ -74,8 +79,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = open_app(&config).await?;
             serve(app, &config).await
         }
+        Command::Population(cmd) => population(cmd, &config).await,
         Command::Demo(a) => {
             let app = open_app(&config).await?;
+            let population = start_demo_population(&app, &config).await?;
             let bar = Bar::new();
             let report = app.load_demo(&bar).await?;
             bar.finish_all();
@@ -105,10 +112,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("(đã có hồ sơ, không sinh thêm / dossiers exist: nothing generated)");
                 }
             }
+            if let Some((addr, _)) = &population {
+                let c = &tinhso_population::citizens::demo_citizens()[0];
+                println!(
+                    "  nguồn dữ liệu dân cư (thử nghiệm) / population data source (stand-in): http://{addr}\n  \
+                     công dân mẫu để xác thực mức 2 / a citizen to verify (level 2): {}, {}, {}",
+                    c.id_number.as_str(),
+                    c.full_name,
+                    c.date_of_birth
+                );
+            }
             if a.no_serve {
                 return Ok(());
             }
-            serve(app, &config).await
+            let result = serve(app, &config).await;
+            if let Some((_, task)) = population {
+                task.abort();
+            }
+            result
         }
         Command::Import(cmd) => {
             let app = open_app(&config).await?;
@@ -178,14 +199,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         .as_deref()
                         .map(tinhso_domain::agency::AgencyEId::parse)
                         .transpose()?;
-                    let user = app
-                        .create_user(tinhso_app::identity::NewUser {
-                            id: a.id,
-                            name: a.name,
-                            agency,
-                            roles,
-                        })
-                        .await?;
+                    let new = tinhso_app::identity::NewUser {
+                        id: a.id,
+                        name: a.name,
+                        agency,
+                        roles,
+                    };
+                    let user = if a.ask_password {
+                        let password = ask_password()?;
+                        app.create_user_with_password(new, &password).await?
+                    } else {
+                        app.create_user(new).await?
+                    };
                     println!(
                         "Đã lưu người dùng / user saved: {} ({})",
                         user.id, user.name
@@ -346,7 +371,126 @@ async fn open_app(config: &Config) -> anyhow::Result<Arc<App>> {
     )
     .await?
     .with_objects(Arc::new(objects));
+    if !config.population_url.trim().is_empty() {
+        let source = tinhso_app::population::HttpPopulationSource::new(
+            &config.population_url,
+            &config.population_token,
+        )
+        .context("population_url / population_token")?;
+        app.set_population(Arc::new(source));
+    }
     Ok(Arc::new(app))
+}
+
+/// `tinhso population serve|sample`.
+async fn population(cmd: PopulationCommand, config: &Config) -> anyhow::Result<()> {
+    use tinhso_population::{Registry, Service};
+    match cmd {
+        PopulationCommand::Serve {
+            listen,
+            seed,
+            citizens,
+        } => {
+            let registry = Registry::generate(seed, citizens, &config.province_code);
+            let service = Service::new(registry, &config.population_token)?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("không mở được cổng / cannot listen on {listen}"))?;
+            let addr = listener.local_addr()?;
+            println!(
+                "nguồn dữ liệu dân cư (thử nghiệm) / population data source (stand-in)\n  \
+                 địa chỉ / address  http://{addr}/v1/citizens/verify\n  \
+                 công dân / citizens {}\nNhấn Ctrl-C để dừng / press Ctrl-C to stop.",
+                service.registry().len()
+            );
+            tokio::select! {
+                r = service.serve(listener) => r?,
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            Ok(())
+        }
+        PopulationCommand::Sample { count, seed } => {
+            let registry = Registry::generate(seed, count, &config.province_code);
+            for c in registry.sample(count) {
+                println!(
+                    "{}  {:28} {}  {}",
+                    c.id_number.as_str(),
+                    c.full_name,
+                    c.date_of_birth,
+                    c.residence.commune_name
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The population data source of the demo: the configured one when `population_url` is set,
+/// otherwise a stand-in started in this process on a random loopback port (real TCP, its own
+/// task), which the app then calls over HTTP like any other.
+async fn start_demo_population(
+    app: &App,
+    config: &Config,
+) -> anyhow::Result<Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>> {
+    if !config.population_url.trim().is_empty() {
+        return Ok(None);
+    }
+    let token = if config.population_token.trim().chars().count() >= 16 {
+        config.population_token.trim().to_string()
+    } else {
+        tinhso_app::population::new_shared_secret()?
+    };
+    let registry = tinhso_population::Registry::generate(
+        tinhso_population::DEFAULT_SEED,
+        tinhso_population::DEFAULT_CITIZENS,
+        &config.province_code,
+    );
+    let service = tinhso_population::Service::new(registry, &token)?;
+    let (addr, task) = service
+        .spawn(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .context(
+            "không khởi động được nguồn dữ liệu dân cư / cannot start the population data source",
+        )?;
+    let source =
+        tinhso_app::population::HttpPopulationSource::new(&format!("http://{addr}"), &token)?;
+    app.set_population(Arc::new(source));
+    Ok(Some((addr, task)))
+}
+
+/// Reads a new password: twice without echo on a terminal, or the first line of standard input.
+fn ask_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    let read_line = || -> anyhow::Result<String> {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    };
+    if !stdin.is_terminal() {
+        return read_line();
+    }
+    let echo = |on: bool| {
+        let _ = std::process::Command::new("stty")
+            .arg(if on { "echo" } else { "-echo" })
+            .stdin(std::process::Stdio::inherit())
+            .status();
+    };
+    let mut ask = |prompt: &str| -> anyhow::Result<String> {
+        eprint!("{prompt}");
+        std::io::stderr().flush()?;
+        echo(false);
+        let line = read_line();
+        echo(true);
+        eprintln!();
+        line
+    };
+    let first = ask("Mật khẩu ban đầu / initial password: ")?;
+    let second = ask("Nhập lại / again: ")?;
+    if first != second {
+        anyhow::bail!("hai lần nhập không giống nhau / the two entries differ");
+    }
+    Ok(first)
 }
 
 async fn serve(app: Arc<App>, config: &Config) -> anyhow::Result<()> {

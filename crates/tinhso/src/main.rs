@@ -70,6 +70,10 @@ enum Command {
     /// The operations dashboard's KPIs: show them, or rebuild the aggregates.
     #[command(subcommand)]
     Kpi(KpiCommand),
+    /// The stand-in for the national population database: a separate HTTP service over
+    /// synthetic citizens that verifies a personal ID number, name and date of birth.
+    #[command(subcommand)]
+    Population(PopulationCommand),
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +98,32 @@ enum KpiCommand {
         /// 2026-08-15, 2026-08, 2026-Q3, 2026 or 2026-01-01..2026-03-31 (default: this month).
         #[arg(long)]
         period: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PopulationCommand {
+    /// Serve `POST /v1/citizens/verify` (bearer secret: TINHSO_POPULATION_TOKEN, at least 16
+    /// characters). Every lookup is logged without personal data.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8090 (port 0: any free port).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+        /// Seed of the synthetic citizens: the same seed gives the same people.
+        #[arg(long, default_value_t = tinhso_population::DEFAULT_SEED)]
+        seed: u64,
+        /// How many synthetic citizens to generate (besides the fixed demo citizens).
+        #[arg(long, default_value_t = tinhso_population::DEFAULT_CITIZENS)]
+        citizens: usize,
+    },
+    /// Print some of the synthetic citizens (to try identity verification with).
+    Sample {
+        /// How many.
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+        /// Seed of the synthetic citizens.
+        #[arg(long, default_value_t = tinhso_population::DEFAULT_SEED)]
+        seed: u64,
     },
 }
 
@@ -214,6 +244,10 @@ struct UserAddArgs {
     /// province_admin, applicant.
     #[arg(long = "role", value_name = "ROLE")]
     roles: Vec<String>,
+    /// Ask for an initial password (typed twice, not shown; or the first line of standard
+    /// input when it is not a terminal) so the user can sign in on the web.
+    #[arg(long)]
+    ask_password: bool,
 }
 
 #[derive(Debug, Subcommand)]
