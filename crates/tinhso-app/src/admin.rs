@@ -2,7 +2,7 @@
 //! province needs to run without touching files (issue 4, "Admin").
 //!
 //! Who may do what ([`AdminScope`]):
-//! - a **province administrator** manages everything: every agency, every account, the
+//! - a **province administrator** manages everything: every agency, every staff account, the
 //!   workflows of every procedure, the province's calendar;
 //! - an **agency administrator** manages the accounts of their own agency (never a province
 //!   administrator, never the province-administrator role) and sees their agency, the
@@ -24,7 +24,7 @@ use tinhso_domain::dossier::{NationalStatus, Role, WorkflowDefinition};
 use tinhso_store::dossiers::{DossierQuery, User};
 use tinhso_store::StoreError;
 
-use crate::identity::{random_bytes, IdentityError};
+use crate::identity::{random_bytes, valid_user_id, IdentityError};
 use crate::sessions::{check_password, SessionError};
 use crate::App;
 
@@ -63,8 +63,13 @@ impl AdminScope {
         }
     }
 
-    /// Whether this administrator manages `user`'s account.
+    /// Whether this administrator manages `user`'s account: staff only. Citizens manage
+    /// their own accounts (and their ids, a phone number or an e-mail address, must not end
+    /// up in admin URLs).
     pub fn manages(&self, user: &User) -> bool {
+        if user.roles.contains(&Role::Applicant) {
+            return false;
+        }
         match self {
             AdminScope::Province => true,
             AdminScope::Agency(a) => {
@@ -299,8 +304,14 @@ impl App {
         let agency = self
             .check_staff(&scope, &form.agency, &form.roles, &mut problems)
             .await?;
-        if !id.is_empty() && self.store.user(&id).await?.is_some() {
+        if !valid_user_id(&id) {
+            problems.push(Problem::new("id", "invalid_id", ""));
+        } else if self.store.user(&id).await?.is_some() {
             problems.push(Problem::new("id", "id_taken", id.clone()));
+        }
+        let name = form.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            problems.push(Problem::new("name", "name_required", ""));
         }
         if !form.password.is_empty() {
             if let Err(SessionError::WeakPassword(m)) = check_password(&form.password) {
@@ -317,21 +328,7 @@ impl App {
                 agency,
                 roles: form.roles.clone(),
             })
-            .await
-            .map_err(|e| match AdminError::from(e) {
-                // The id and name rules live in identity; point at the fields.
-                AdminError::Invalid(mut p) => {
-                    for q in &mut p {
-                        if q.detail.starts_with("mã người dùng") {
-                            q.field = "id";
-                        } else if q.detail.starts_with("cần họ tên") {
-                            q.field = "name";
-                        }
-                    }
-                    AdminError::Invalid(p)
-                }
-                other => other,
-            })?;
+            .await?;
         let generated = if form.password.is_empty() {
             Some(generate_password()?)
         } else {
@@ -353,9 +350,6 @@ impl App {
     ) -> AdminResult<User> {
         let scope = scope_of(by)?;
         let existing = self.admin_user(by, id).await?;
-        if existing.roles.contains(&Role::Applicant) {
-            return Err(AdminError::one("roles", "citizen_account", ""));
-        }
         let mut problems = Vec::new();
         let agency = self
             .check_staff(&scope, &form.agency, &form.roles, &mut problems)
@@ -1003,6 +997,7 @@ mod tests {
         assert!(agency_admin.manages(&user(&[Role::Clerk], Some(ward))));
         assert!(!agency_admin.manages(&user(&[Role::Clerk], Some("000.02.90.H61"))));
         assert!(!agency_admin.manages(&user(&[Role::ProvinceAdmin], Some(ward))));
+        assert!(!AdminScope::Province.manages(&user(&[Role::Applicant], None)));
         assert_eq!(AdminScope::of(&user(&[Role::AgencyAdmin], None)), None);
         assert_eq!(AdminScope::of(&user(&[Role::Leader], Some(ward))), None);
         let mut disabled = user(&[Role::ProvinceAdmin], None);

@@ -751,18 +751,8 @@ pub async fn view_users_get(
         })
         .collect();
     let all_agencies = state.app.store.agencies().await?;
-    let mut roles: Vec<Choice> = Role::ALL
-        .iter()
-        .filter(|r| scope.is_province() || **r != Role::ProvinceAdmin)
-        .map(|r| Choice {
-            value: role_name(*r).to_string(),
-            label: role_label(p.lang, *r).to_string(),
-            selected: role_name(*r) == query.role.trim(),
-        })
-        .collect();
-    if !scope.is_province() {
-        roles.retain(|c| c.value != "applicant");
-    }
+    let chosen: Vec<Role> = parse_role(query.role.trim()).into_iter().collect();
+    let roles = role_choices(p.lang, &scope, &chosen);
     render(&UsersTemplate {
         province: scope.is_province(),
         q: query.q.trim().to_string(),
@@ -873,7 +863,6 @@ struct UserTemplate {
     p: Page,
     province: bool,
     is_self: bool,
-    citizen: bool,
     u: User,
     agency_text: String,
     roles_text: String,
@@ -912,7 +901,6 @@ async fn user_page(
     render(&UserTemplate {
         province: scope.is_province(),
         is_self: u.id == by.id,
-        citizen: u.roles.contains(&Role::Applicant),
         roles_text: roles_text(p.lang, &u.roles),
         created: p.datetime(&tinhso_app::clock::to_local(u.created_at)),
         agencies: agency_choices(&agencies, &selected_agency),
@@ -1370,7 +1358,9 @@ pub async fn view_workflow_preview_post(
                 .procedure
                 .procedure
                 .name;
-            Ok(preview_page(p, name, f.definition, pv)?.into_response())
+            // Shown again formatted (what is saved is the same definition).
+            let text = serde_json::to_string_pretty(&pv.definition).unwrap_or(f.definition);
+            Ok(preview_page(p, name, text, pv)?.into_response())
         }
         Err(AdminError::Invalid(problems)) => {
             let problems = Problems::new(p.lang, &problems);

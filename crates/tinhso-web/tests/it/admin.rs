@@ -100,6 +100,13 @@ async fn each_admin_page_has_its_access_rule() {
     }
     // The province administrator: every page, plus the province-wide forms.
     let mut v = signed_in(&s, "qt-tinh").await;
+    // Citizens' accounts are theirs: not listed, not opened (their ids stay out of URLs).
+    assert_eq!(
+        v.get(&s, "/quan-tri/nguoi-dung/cong-dan-demo").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, _, html) = v.get(&s, "/quan-tri/nguoi-dung").await;
+    assert!(html.contains("id=\"user-qt-phukhuong\"") && !html.contains("cong-dan-demo"));
     for uri in PAGES
         .iter()
         .chain(&["/quan-tri/co-quan/moi", "/quan-tri/co-quan/000.02.90.H61"])
@@ -257,13 +264,15 @@ async fn an_officer_created_by_the_admin_can_sign_in() {
             &[
                 ("csrf", &token),
                 ("id", "Có Dấu"),
-                ("name", "Tên"),
+                ("name", " "),
                 ("password", "short"),
             ],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("Chọn ít nhất một vai trò"), "{html}");
+    assert!(html.contains("Tài khoản gồm 1–64 ký tự"), "{html}");
+    assert!(html.contains("Cần nhập tên"), "{html}");
     assert!(html.contains("Mật khẩu chưa đạt yêu cầu"), "{html}");
     assert!(html.contains("value=\"Có Dấu\""), "{html}");
 }
