@@ -46,7 +46,9 @@ use tinhso_app::admin::{
 };
 use tinhso_domain::agency::{Agency, AgencyEId};
 use tinhso_domain::calendar::{DayKind, YearCalendar};
-use tinhso_domain::dossier::{ActionTarget, AgencyScope, Role, WorkflowDefinition};
+use tinhso_domain::dossier::{
+    ActionKind, ActionTarget, AgencyScope, Role, TargetShape, WorkflowDefinition,
+};
 use tinhso_store::dossiers::User;
 
 use super::i18n::{self, Lang};
@@ -1196,6 +1198,32 @@ struct ProcedureTemplate {
     definition: String,
     problems: Problems,
     notice: Option<&'static str>,
+    /// The names the definition uses: roles, and step actions with the target each needs.
+    role_names: Vec<Named>,
+    action_names: Vec<Named>,
+}
+
+/// A name the definition may use, with its meaning.
+type Named = (&'static str, &'static str);
+
+/// The staff roles and step actions a definition may name, for the editor's reference list.
+fn definition_names(lang: Lang) -> (Vec<Named>, Vec<Named>) {
+    let roles = STAFF_ROLES
+        .iter()
+        .map(|r| (role_name(*r), role_label(lang, *r)))
+        .collect();
+    let actions = ActionKind::ALL
+        .iter()
+        .filter_map(|a| {
+            let key = match a.target_shape()? {
+                TargetShape::Step => "admin.workflow.target_step",
+                TargetShape::End => "admin.workflow.target_end",
+                TargetShape::Stay => "admin.workflow.target_stay",
+            };
+            Some((a.as_str(), i18n::t(lang, key)))
+        })
+        .collect();
+    (roles, actions)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -1232,7 +1260,10 @@ async fn procedure_page(
     };
     let definition =
         definition.unwrap_or_else(|| serde_json::to_string_pretty(&w.current).unwrap_or_default());
+    let (role_names, action_names) = definition_names(p.lang);
     render(&ProcedureTemplate {
+        role_names,
+        action_names,
         province: scope.is_province(),
         code: w.procedure.procedure.code.to_string(),
         name: w.procedure.procedure.name.clone(),
