@@ -77,10 +77,11 @@ impl App {
 }
 
 /// The demo's people: the one-stop team of UBND Phường Phú Khương (a commune of Vĩnh Long,
-/// competent for civil-status procedures such as 1.001193 Đăng ký khai sinh) and one citizen.
+/// competent for civil-status procedures such as 1.001193 Đăng ký khai sinh), its agency
+/// administrator, the province administrator and one citizen.
 pub const DEMO_AGENCY: &str = "000.01.90.H61";
 
-/// (id, name, role, officer?)
+/// (id, name, role, belongs to [`DEMO_AGENCY`]?)
 pub const DEMO_USERS: &[(&str, &str, tinhso_domain::dossier::Role, bool)] = &[
     (
         "mc-phukhuong",
@@ -105,6 +106,19 @@ pub const DEMO_USERS: &[(&str, &str, tinhso_domain::dossier::Role, bool)] = &[
         "Võ Thị Lan (văn thư)",
         tinhso_domain::dossier::Role::Clerk,
         true,
+    ),
+    (
+        "qt-phukhuong",
+        "Huỳnh Văn Tâm (quản trị cơ quan)",
+        tinhso_domain::dossier::Role::AgencyAdmin,
+        true,
+    ),
+    // The province administrator belongs to no agency (allowed for that role only).
+    (
+        "qt-tinh",
+        "Đặng Thị Thu (quản trị tỉnh)",
+        tinhso_domain::dossier::Role::ProvinceAdmin,
+        false,
     ),
     (
         "cong-dan-demo",

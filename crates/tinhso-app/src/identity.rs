@@ -101,7 +101,7 @@ pub fn actor(user: &User, role: Role) -> Actor {
     }
 }
 
-fn valid_user_id(id: &str) -> bool {
+pub(crate) fn valid_user_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id.bytes().all(|b| {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'@')

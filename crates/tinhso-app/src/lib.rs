@@ -8,6 +8,7 @@
 //! Time comes in through a [`Clock`], so tests control it.
 
 pub mod accounts;
+pub mod admin;
 pub mod app;
 pub mod available;
 pub mod catalog;
