@@ -13,6 +13,7 @@ use tower::ServiceExt;
 
 mod authz;
 mod dossiers;
+mod officer;
 mod pages;
 mod portal;
 
