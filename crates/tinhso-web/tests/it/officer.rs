@@ -628,3 +628,191 @@ async fn every_action_has_its_labels_in_both_languages() {
         }
     }
 }
+
+/// An officer of another ward, with the demo password.
+async fn other_ward_officer(s: &TestServer, id: &str, role: Role) -> Visitor {
+    s.app
+        .create_user(NewUser {
+            id: id.into(),
+            name: format!("Cán bộ phường khác ({id})"),
+            agency: Some(AgencyEId::parse("000.02.90.H61").unwrap()),
+            roles: vec![role],
+        })
+        .await
+        .unwrap();
+    let hash = tinhso_app::sessions::hash_password(PASSWORD).unwrap();
+    s.app
+        .store
+        .set_password_hash(id, &hash, s.app.clock.now())
+        .await
+        .unwrap();
+    signed_in(s, id).await
+}
+
+#[tokio::test]
+async fn an_online_dossier_meets_every_other_action_through_the_pages() {
+    use tinhso_app::dossiers::{ActionRequest, IntakeRequest};
+    let (s, _clock) = desk().await;
+    let citizen = s.app.store.user("cong-dan-demo").await.unwrap().unwrap();
+    let online = s
+        .app
+        .submit_dossier(
+            &citizen,
+            IntakeRequest {
+                procedure_code: "1.001193".into(),
+                channel: tinhso_domain::catalog::Channel::Online,
+                receiving_agency: Some("000.01.90.H61".into()),
+                competent_agency: None,
+                applicant: tinhso_store::dossiers::Applicant {
+                    name: "Nguyễn Thị Hồng Nhung".into(),
+                    kind: 1,
+                    id_number: String::new(),
+                    phone: String::new(),
+                    email: String::new(),
+                    address: String::new(),
+                },
+                form: serde_json::json!({}),
+                attachments: Vec::new(),
+                comment: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let code = online.code.clone();
+    let citizen_does = |action: &str| ActionRequest {
+        action: action.into(),
+        ..Default::default()
+    };
+
+    // The one-stop officer may accept, refuse or ask for more; nobody else may yet.
+    let mut mc = signed_in(&s, "mc-phukhuong").await;
+    let (_, _, page) = mc.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    for form in ["form-accept", "form-refuse", "form-request_supplement"] {
+        assert!(page.contains(&format!("id=\"{form}\"")), "{form}");
+    }
+    assert_eq!(text_of(&page, "fact-status"), "Mới đăng ký");
+    let mut ld = signed_in(&s, "ld-phukhuong").await;
+    let (_, _, page) = ld.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert!(page.contains("id=\"actions-none\""), "{page}");
+    let (status, _, _) = act(&mut mc, &s, &code, "accept", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // The specialist asks for a paper; the citizen supplies it online (the app API).
+    let mut cv = signed_in(&s, "cv-phukhuong").await;
+    let (status, _, _) = act(
+        &mut cv,
+        &s,
+        &code,
+        "request_supplement",
+        &[("reason", "Giấy chứng sinh: bản chính\nCCCD của mẹ: bản sao")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    s.app
+        .act(&citizen, &code, citizen_does("supplement"), None)
+        .await
+        .unwrap();
+    assert_eq!(status_of(&mut cv, &s, &code).await, "Được tiếp nhận");
+
+    // Fees (paused until paid), then paid online.
+    let (status, _, body) = act(
+        &mut cv,
+        &s,
+        &code,
+        "request_financial_obligation",
+        &[("amount_vnd", "150.000")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (_, _, page) = cv.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert_eq!(
+        text_of(&page, "fact-status"),
+        "Yêu cầu thực hiện nghĩa vụ tài chính"
+    );
+    assert!(page.contains("150.000 đ"), "{page}");
+    s.app
+        .act(&citizen, &code, citizen_does("pay"), None)
+        .await
+        .unwrap();
+
+    // Transfer to another ward (liên thông): its specialist sees it and hands it back.
+    let (status, _, body) = act(
+        &mut cv,
+        &s,
+        &code,
+        "transfer_to_agency",
+        &[("agency", "000.02.90.H61")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (_, _, page) = cv.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert!(page.contains("id=\"fact-transferred\""));
+    assert!(
+        !page.contains("id=\"form-forward\""),
+        "held by the other ward"
+    );
+    let mut other = other_ward_officer(&s, "cv-khac", Role::Specialist).await;
+    let (status, _, body) = act(&mut other, &s, &code, "return_from_agency", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (_, _, page) = cv.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert!(!page.contains("id=\"fact-transferred\""));
+    assert!(page.contains("id=\"form-forward\""));
+
+    // The leader apologizes and sets a later appointment (Mẫu 04); both dates show.
+    let due = s
+        .app
+        .dossier_detail(&citizen, &code)
+        .await
+        .unwrap()
+        .dossier
+        .due
+        .unwrap();
+    let mut later = due.date().checked_add(jiff::Span::new().days(7)).unwrap();
+    while matches!(
+        later.weekday(),
+        jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+    ) {
+        later = later.tomorrow().unwrap();
+    }
+    let new_due = format!("{later}T16:00");
+    let (status, _, body) = act(
+        &mut ld,
+        &s,
+        &code,
+        "apologize_and_extend",
+        &[("new_due", &new_due), ("reason", "Chờ xác minh thông tin")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (_, _, page) = ld.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert!(page.contains("id=\"pdf-04\""));
+    assert!(text_of(&page, "fact-due").starts_with("16:00"), "{page}");
+    assert!(page.contains("hẹn ban đầu"));
+    let (status, h, _) = ld.get(&s, &format!("/can-bo/ho-so/{code}/mau/04")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], "application/pdf");
+
+    // The specialist stops it (Mẫu 05).
+    let (status, _, body) = act(
+        &mut cv,
+        &s,
+        &code,
+        "stop",
+        &[("reason", "Người yêu cầu không đủ điều kiện")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (_, _, page) = cv.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert_eq!(text_of(&page, "fact-status"), "Dừng xử lý");
+    assert!(page.contains("id=\"pdf-05\"") && page.contains("id=\"actions-none\""));
+
+    // In English, the same page.
+    cv.cookies.push(("tinhso_lang".into(), "en".into()));
+    let (_, _, page) = cv.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert!(page.contains("<html lang=\"en\">"));
+    assert!(
+        page.contains("Dossier facts") && page.contains("Stopped"),
+        "{page}"
+    );
+}
