@@ -30,7 +30,9 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
-use tinhso_app::dossiers::{DossierError, QueueFilter, QueueItem, QueueKind, MAX_PAGE};
+use tinhso_app::dossiers::{
+    DossierError, QueueFilter, QueueItem, QueueKind, DUE_SOON_WORKING_HOURS, MAX_PAGE,
+};
 use tinhso_domain::dossier::Role;
 use tinhso_store::dossiers::User;
 
@@ -231,18 +233,37 @@ fn queue_href(slug: &str, q: &str, before: Option<i64>) -> String {
     href
 }
 
-fn badge_of(item: &QueueItem) -> Option<Badge> {
-    if item.overdue || item.late_flagged {
+/// The moment before which an open dossier's due date counts as due soon (the scheduler's
+/// threshold: [`DUE_SOON_WORKING_HOURS`] working hours from now), so the badge shows even
+/// before the scheduler has flagged it.
+pub(crate) fn due_soon_limit(state: &AppState) -> jiff::civil::DateTime {
+    let now = tinhso_app::clock::to_local(state.app.clock.now());
+    state
+        .app
+        .calendar()
+        .add_working_minutes(now, DUE_SOON_WORKING_HOURS * 60)
+}
+
+/// The badge of a dossier: late, due soon (2 accepted, 4 processing), paused (5, 6).
+pub(crate) fn badge(
+    status: u8,
+    due: Option<&jiff::civil::DateTime>,
+    late: bool,
+    due_soon: bool,
+    limit: jiff::civil::DateTime,
+) -> Option<Badge> {
+    let running = matches!(status, 2 | 4);
+    if late {
         Some(Badge {
             class: "bad",
             label: "officer.badge.late",
         })
-    } else if item.due_soon_flagged {
+    } else if due_soon || (running && due.is_some_and(|d| *d <= limit)) {
         Some(Badge {
             class: "warn",
             label: "officer.badge.due_soon",
         })
-    } else if matches!(item.status, 5 | 6) {
+    } else if matches!(status, 5 | 6) {
         Some(Badge {
             class: "warn",
             label: "officer.badge.paused",
@@ -250,6 +271,16 @@ fn badge_of(item: &QueueItem) -> Option<Badge> {
     } else {
         None
     }
+}
+
+fn badge_of(item: &QueueItem, limit: jiff::civil::DateTime) -> Option<Badge> {
+    badge(
+        item.status,
+        item.due.as_ref(),
+        item.overdue || item.late_flagged,
+        item.due_soon_flagged,
+        limit,
+    )
 }
 
 /// `/can-bo`: the queues with their counts, a search, and the selected queue.
@@ -305,6 +336,7 @@ pub async fn view_queues_get(
         .queue(&user, &filter)
         .await
         .map_err(|e| page_error(p.lang, e))?;
+    let limit = due_soon_limit(&state);
     let rows = page
         .items
         .iter()
@@ -316,7 +348,7 @@ pub async fn view_queues_get(
             status: dossier::status_words(&p, item.status, &item.status_label),
             received: p.datetime(&item.received_at),
             due: item.due.as_ref().map(|d| p.datetime(d)).unwrap_or_default(),
-            badge: badge_of(item),
+            badge: badge_of(item, limit),
         })
         .collect();
     let panel = QueuePanel {

@@ -273,6 +273,11 @@ async fn a_counter_dossier_goes_from_intake_to_delivery_through_the_pages() {
     let (_, _, queue) = cv.get(&s, "/can-bo").await;
     assert!(queue.contains(&format!("id=\"row-{code}\"")), "{queue}");
     assert_eq!(text_of(&queue, "count-cua-toi"), "1");
+    // Due tomorrow at 09:00: within 8 working hours, badged before any scheduler flag.
+    assert!(
+        queue.contains("<span class=\"badge warn\">Sắp đến hạn</span>"),
+        "{queue}"
+    );
     clock.set(at("2026-03-02T10:00:00"));
     let (status, h, body) = act(
         &mut cv,

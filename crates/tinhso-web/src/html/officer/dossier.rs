@@ -485,24 +485,13 @@ pub(crate) async fn panel(
         })
         .collect();
 
-    let badge = if detail.overdue || detail.late_flagged {
-        Some(Badge {
-            class: "bad",
-            label: "officer.badge.late",
-        })
-    } else if detail.due_soon_flagged {
-        Some(Badge {
-            class: "warn",
-            label: "officer.badge.due_soon",
-        })
-    } else if v.paused {
-        Some(Badge {
-            class: "warn",
-            label: "officer.badge.paused",
-        })
-    } else {
-        None
-    };
+    let badge = super::badge(
+        v.status,
+        v.due.as_ref(),
+        detail.overdue || detail.late_flagged,
+        detail.due_soon_flagged,
+        super::due_soon_limit(state),
+    );
     let contact = [detail.applicant.phone.trim(), detail.applicant.email.trim()]
         .into_iter()
         .filter(|s| !s.is_empty())
