@@ -316,9 +316,32 @@ async fn a_counter_dossier_goes_from_intake_to_delivery_through_the_pages() {
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     let (status, _, body) = act(&mut ld, &s, &code, "approve", &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    let (status, _, body) = act(&mut vt, &s, &code, "result_ready", &[]).await;
+    // The clerk issues the result with the signed document (a multipart post).
+    let (_, _, page) = vt.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    let key = form_field(&page, "form-result_ready", "idempotency_key").expect("key");
+    let pdf = small_pdf();
+    let (boundary, body) = multipart(
+        &[
+            ("csrf", &csrf_field(&page)),
+            ("action", "result_ready"),
+            ("idempotency_key", &key),
+            ("comment", "Giấy khai sinh số 12/2026"),
+        ],
+        &[("attachment", "giay-khai-sinh.pdf", &pdf)],
+    );
+    let req = Request::post(format!("/can-bo/ho-so/{code}/thao-tac"))
+        .header(header::COOKIE, cookie_header(&vt))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, body) = send(&s, req).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    assert_eq!(status_of(&mut vt, &s, &code).await, "Đã xử lý xong");
+    let (_, _, page) = vt.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert_eq!(text_of(&page, "fact-status"), "Đã xử lý xong");
+    assert!(page.contains("giay-khai-sinh.pdf"), "{page}");
     let (status, _, body) = act(&mut mc, &s, &code, "deliver", &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
 

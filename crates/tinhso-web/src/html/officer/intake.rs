@@ -3,8 +3,6 @@
 //! received and accepted in one go (domain.md §2.2: the one-stop officer checks, accepts and
 //! digitizes paper); the answer is the code, the look-up secret and the receipt (Mẫu 01).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::{Method, StatusCode};
@@ -15,15 +13,12 @@ use tinhso_domain::catalog::{Channel, ProcedureCode};
 use tinhso_domain::dossier::Role;
 use tinhso_store::dossiers::{Applicant, User};
 
-use super::{failure, officer, with_status, Failure, Refusal};
+use super::{failure, officer, read_multipart, with_status, Failure, Refusal};
 use crate::error::ErrorCode;
 use crate::html::session::random_token;
 use crate::html::{render, Page, PageError};
 use crate::openapi::Routes;
 use crate::AppState;
-
-/// The most files one intake carries.
-const MAX_FILES: usize = 30;
 
 pub fn routes() -> Routes {
     // A few scanned papers per dossier: room for several files at the upload limit each.
@@ -189,72 +184,18 @@ pub async fn view_intake_get(
     Ok(render(&t)?.into_response())
 }
 
-/// A file part of the form.
-struct FilePart {
-    index: usize,
-    name: String,
-    bytes: Vec<u8>,
-}
-
-async fn read_form(
-    mut multipart: Multipart,
-) -> Result<(HashMap<String, String>, Vec<FilePart>), PageError> {
-    let mut texts = HashMap::new();
-    let mut files = Vec::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(PageError::code(ErrorCode::PayloadTooLarge))
-            }
-            Err(e) => return Err(PageError::detail(ErrorCode::InvalidRequest, e.body_text())),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        if let Some(index) = name
-            .strip_prefix("component_file_")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            let file_name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    PageError::code(ErrorCode::PayloadTooLarge)
-                } else {
-                    PageError::detail(ErrorCode::InvalidRequest, e.body_text())
-                }
-            })?;
-            // A file input left empty still sends an empty part without a name.
-            if !bytes.is_empty() || !file_name.is_empty() {
-                if files.len() >= MAX_FILES {
-                    return Err(PageError::detail(
-                        ErrorCode::InvalidRequest,
-                        format!("tối đa {MAX_FILES} tệp / at most {MAX_FILES} files"),
-                    ));
-                }
-                files.push(FilePart {
-                    index,
-                    name: file_name,
-                    bytes: bytes.to_vec(),
-                });
-            }
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| PageError::detail(ErrorCode::InvalidRequest, e.body_text()))?;
-            texts.insert(name, text);
-        }
-    }
-    Ok((texts, files))
-}
-
 /// `POST /can-bo/tiep-nhan` (multipart): receive, attach, accept; the receipt page.
 pub async fn view_intake_post(
     State(state): State<AppState>,
     p: Page,
     multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let (texts, files) = read_form(multipart).await?;
+    let (texts, files) = read_multipart(multipart, |name| {
+        name.strip_prefix("component_file_")
+            .and_then(|i| i.parse::<usize>().ok())
+            .is_some()
+    })
+    .await?;
     let text = |k: &str| {
         texts
             .get(k)
@@ -300,7 +241,8 @@ pub async fn view_intake_post(
     };
     let mut attachments = Vec::with_capacity(files.len());
     for f in &files {
-        let component = text(&format!("component_name_{}", f.index));
+        let index = f.field.trim_start_matches("component_file_");
+        let component = text(&format!("component_name_{index}"));
         match state.app.upload_attachment(&user, &f.name, &f.bytes).await {
             Ok(stored) => attachments.push(AttachmentInput {
                 component: if component.is_empty() {
