@@ -68,6 +68,7 @@ struct Typed {
     email: String,
     address: String,
     comment: String,
+    competent: String,
 }
 
 #[derive(Template)]
@@ -80,6 +81,9 @@ struct IntakeTemplate {
     components: Vec<ComponentField>,
     idem: String,
     typed: Typed,
+    /// The agencies that may handle the procedure, the officer's own first (shown when more
+    /// than one: a dossier may be received anywhere in the province, domain.md §0.3).
+    agencies: Vec<(String, String)>,
     error: Option<Refusal>,
 }
 
@@ -110,6 +114,46 @@ fn limit_text(p: &Page, limit: Option<&tinhso_domain::calendar::TimeLimit>) -> S
     )
 }
 
+/// The agencies that carry out procedure `code` (in force), the officer's own first; empty
+/// when there is no choice to make.
+async fn competent_options(
+    state: &AppState,
+    user: &User,
+    code: &str,
+) -> Result<Vec<(String, String)>, PageError> {
+    let snapshot = state.app.catalog.snapshot();
+    let Some(version) = ProcedureCode::parse(code.trim())
+        .ok()
+        .and_then(|c| snapshot.records.get(&c))
+    else {
+        return Ok(Vec::new());
+    };
+    let today = state.app.today();
+    let mut own = Vec::new();
+    let mut others = Vec::new();
+    for eid in &version.procedure.agency_eids {
+        let Some(a) = state.app.store.agency(eid).await? else {
+            continue;
+        };
+        if a.valid_to.is_some_and(|to| to < today) {
+            continue;
+        }
+        let option = (eid.to_string(), format!("{} ({eid})", a.name));
+        if user.agency.as_ref() == Some(eid) {
+            own.push(option);
+        } else {
+            others.push(option);
+        }
+    }
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    others.sort_by(|a, b| a.1.cmp(&b.1));
+    own.extend(others);
+    Ok(own)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn template(
     state: &AppState,
     p: Page,
@@ -117,6 +161,7 @@ fn template(
     search: &str,
     code: &str,
     typed: Typed,
+    agencies: Vec<(String, String)>,
     error: Option<Refusal>,
 ) -> IntakeTemplate {
     let snapshot = state.app.catalog.snapshot();
@@ -169,6 +214,7 @@ fn template(
         components,
         idem: random_token(),
         typed,
+        agencies,
         error,
     }
 }
@@ -180,7 +226,17 @@ pub async fn view_intake_get(
     Query(q): Query<IntakeQuery>,
 ) -> Result<Response, PageError> {
     let user = one_stop(&p)?;
-    let t = template(&state, p, &user, &q.tim, &q.ma, Typed::default(), None);
+    let agencies = competent_options(&state, &user, &q.ma).await?;
+    let t = template(
+        &state,
+        p,
+        &user,
+        &q.tim,
+        &q.ma,
+        Typed::default(),
+        agencies,
+        None,
+    );
     Ok(render(&t)?.into_response())
 }
 
@@ -213,8 +269,10 @@ pub async fn view_intake_post(
         email: text("applicant_email"),
         address: text("applicant_address"),
         comment: text("comment"),
+        competent: text("competent_agency"),
     };
     let procedure_code = text("procedure_code");
+    let agencies = competent_options(&state, &user, &procedure_code).await?;
     let refuse = |p: Page, r: Refusal| -> Result<Response, PageError> {
         let t = template(
             &state,
@@ -223,6 +281,7 @@ pub async fn view_intake_post(
             "",
             &procedure_code,
             typed.clone(),
+            agencies.clone(),
             Some(r),
         );
         Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&t)?))
@@ -263,7 +322,11 @@ pub async fn view_intake_post(
         procedure_code: procedure_code.clone(),
         channel,
         receiving_agency: None,
-        competent_agency: None,
+        // Only an agency that carries out the procedure may be chosen (the app checks it too).
+        competent_agency: agencies
+            .iter()
+            .find(|(eid, _)| *eid == typed.competent)
+            .map(|(eid, _)| eid.clone()),
         applicant: Applicant {
             name: typed.name.clone(),
             kind: if typed.kind == "2" { 2 } else { 1 },
