@@ -9,8 +9,7 @@ use tinhso_app::{App, AppSettings, Config, SystemClock};
 use crate::cli_progress::Bar;
 use crate::{
     AuditCommand, CalendarCommand, Cli, Command, ImportCommand, KpiCommand, PopulationCommand,
-    TokenCommand,
-    UserCommand, WorkflowCommand,
+    TokenCommand, UserCommand, WorkflowCommand,
 };
 
 /// Generates `n` dossiers of history with a progress bar and prints what was made.

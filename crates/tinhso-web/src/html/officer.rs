@@ -13,12 +13,12 @@
 //! |---|---|
 //! | `GET /can-bo?hang=&q=&truoc=` | Queues. `hang`: `cua-toi` (my step, default), `sap-den-han` (due soon), `qua-han` (overdue), `tam-dung` (paused), `tat-ca` (all open and closed of my agency). `q`: code, applicant name or procedure code. `truoc`: the next page's cursor. Tabs are links `#tab-<hang>` with the count in `#count-<hang>`; rows are `<tr id="row-<code>">` with a link to the dossier; the search form is `#queue-search` (input `#queue-q`). |
 //! | `GET /can-bo/ho-so/{code}` | The dossier page: facts `#facts` (status `#fact-status`, step `#fact-step`, due `#fact-due`), components and attachments `#components`, forms `#forms` (PDF links `#pdf-01`…`#pdf-06`, print view `#print-view`), timeline `#timeline`, actions `#actions`. After a successful post: `?xong=<action>` shows `#action-done`. |
-//! | `POST /can-bo/ho-so/{code}/thao-tac` | One action. Each form is `#form-<action>` with a hidden `csrf`, a hidden `action` (`accept`, `refuse`, `request_supplement`, `supplement`, `request_financial_obligation`, `pay`, `forward`, `transfer_to_agency`, `return_from_agency`, `approve`, `stop`, `withdraw`, `result_ready`, `deliver`, `apologize_and_extend`) and a hidden `idempotency_key` (a double post applies once). Inputs by action: `reason` (`#<action>-reason`: refuse, request_supplement, stop, apologize_and_extend), `amount_vnd` (`#<action>-amount_vnd`), `to_step` (`#<action>-to_step`, a select), `agency` (`#<action>-agency`, a select of e-IDs), `new_due` (`#<action>-new_due`, `YYYY-MM-DDTHH:MM` local), `comment` (`#<action>-comment`, every form). The button is `#<action>-submit`. Success: 303 to the dossier page (htmx: the new panel). A refusal by the domain: the page again, 422, with `#action-error` (htmx: the panel, 200, since htmx does not swap 4xx answers), nothing changed. |
+//! | `POST /can-bo/ho-so/{code}/thao-tac` | One action. Each form is `#form-<action>` with a hidden `csrf`, a hidden `action` (`accept`, `refuse`, `request_supplement`, `supplement`, `request_financial_obligation`, `pay`, `forward`, `transfer_to_agency`, `return_from_agency`, `approve`, `stop`, `withdraw`, `result_ready`, `deliver`, `apologize_and_extend`) and a hidden `idempotency_key` (a double post applies once). Inputs by action: `reason` (`#<action>-reason`: refuse, request_supplement, stop, apologize_and_extend), `amount_vnd` (`#<action>-amount_vnd`), `to_step` (`#<action>-to_step`, a select), `agency` (`#<action>-agency`, a select of e-IDs), `new_due` (`#<action>-new_due`, `YYYY-MM-DDTHH:MM` local), `comment` (`#<action>-comment`, every form), and an optional file `attachment` (`#<action>-attachment`; for `result_ready` the result document, recorded under the component "Kết quả giải quyết"). The forms post `multipart/form-data`; url-encoded posts work too. The button is `#<action>-submit`. Success: 303 to the dossier page (htmx: the new panel). A refusal by the domain: the page again, 422, with `#action-error` (htmx: the panel, 200, since htmx does not swap 4xx answers), nothing changed. |
 //! | `GET /can-bo/ho-so/{code}/mau/{01..06}` | Mẫu 01–06 as PDF (only linked once the form exists). |
 //! | `GET /can-bo/ho-so/{code}/tep/{sha256}` | An attachment, as a download. |
 //! | `GET /can-bo/ho-so/{code}/in` | The print view (facts, components, timeline). |
 //! | `GET /can-bo/tiep-nhan?tim=&ma=` | Counter intake: `#intake-search` (input `tim`) lists procedures, each a link `#pick-<code>` to `?ma=<code>`; with `ma`, the form `#intake-form`. |
-//! | `POST /can-bo/tiep-nhan` | `multipart/form-data`: `csrf`, `idempotency_key`, `procedure_code`, `channel` (`counter` or `postal`), `applicant_name`, `applicant_kind` (`1` citizen, `2` organisation), `applicant_id_number`, `applicant_phone`, `applicant_email`, `applicant_address`, `comment`, and per component *i* (from 0) the hidden `component_name_<i>` with the file `component_file_<i>`. Submits and accepts; answers the receipt page: code `#intake-code`, look-up secret `#intake-secret`, due `#intake-due`, link `#receipt-01` (Mẫu 01). Errors: the form again, 422, `#intake-error`. |
+//! | `POST /can-bo/tiep-nhan` | `multipart/form-data`: `csrf`, `idempotency_key`, `procedure_code`, `channel` (`counter` or `postal`), `applicant_name`, `applicant_kind` (`1` citizen, `2` organisation), `applicant_id_number`, `applicant_phone`, `applicant_email`, `applicant_address`, `comment`, `competent_agency` (select `#competent_agency`, shown when other agencies carry out the procedure: filing anywhere in the province; default the officer's own), and per component *i* (from 0) the hidden `component_name_<i>` with the file `component_file_<i>`. Submits and accepts; answers the receipt page: code `#intake-code`, look-up secret `#intake-secret`, due `#intake-due`, link `#receipt-01` (Mẫu 01). Errors: the form again, 422, `#intake-error`. |
 //! | `GET /can-bo/so-theo-doi?tu=&den=` | The register (Mẫu 07) of my agency, dates `YYYY-MM-DD` (form `#register-form`, inputs `#register-from`, `#register-to`); downloads `#register-csv`, `#register-xlsx`, `#register-pdf`. |
 //! | `GET /can-bo/so-theo-doi/tai-ve?tu=&den=&dinh_dang=csv\|xlsx\|pdf` | The register file. |
 
@@ -27,10 +27,15 @@ mod intake;
 mod register;
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use std::collections::HashMap;
+
+use axum::extract::multipart::MultipartError;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use tinhso_app::dossiers::{DossierError, QueueFilter, QueueItem, QueueKind, MAX_PAGE};
+use tinhso_app::dossiers::{
+    DossierError, QueueFilter, QueueItem, QueueKind, DUE_SOON_WORKING_HOURS, MAX_PAGE,
+};
 use tinhso_domain::dossier::Role;
 use tinhso_store::dossiers::User;
 
@@ -231,18 +236,37 @@ fn queue_href(slug: &str, q: &str, before: Option<i64>) -> String {
     href
 }
 
-fn badge_of(item: &QueueItem) -> Option<Badge> {
-    if item.overdue || item.late_flagged {
+/// The moment before which an open dossier's due date counts as due soon (the scheduler's
+/// threshold: [`DUE_SOON_WORKING_HOURS`] working hours from now), so the badge shows even
+/// before the scheduler has flagged it.
+pub(crate) fn due_soon_limit(state: &AppState) -> jiff::civil::DateTime {
+    let now = tinhso_app::clock::to_local(state.app.clock.now());
+    state
+        .app
+        .calendar()
+        .add_working_minutes(now, DUE_SOON_WORKING_HOURS * 60)
+}
+
+/// The badge of a dossier: late, due soon (2 accepted, 4 processing), paused (5, 6).
+pub(crate) fn badge(
+    status: u8,
+    due: Option<&jiff::civil::DateTime>,
+    late: bool,
+    due_soon: bool,
+    limit: jiff::civil::DateTime,
+) -> Option<Badge> {
+    let running = matches!(status, 2 | 4);
+    if late {
         Some(Badge {
             class: "bad",
             label: "officer.badge.late",
         })
-    } else if item.due_soon_flagged {
+    } else if due_soon || (running && due.is_some_and(|d| *d <= limit)) {
         Some(Badge {
             class: "warn",
             label: "officer.badge.due_soon",
         })
-    } else if matches!(item.status, 5 | 6) {
+    } else if matches!(status, 5 | 6) {
         Some(Badge {
             class: "warn",
             label: "officer.badge.paused",
@@ -250,6 +274,16 @@ fn badge_of(item: &QueueItem) -> Option<Badge> {
     } else {
         None
     }
+}
+
+fn badge_of(item: &QueueItem, limit: jiff::civil::DateTime) -> Option<Badge> {
+    badge(
+        item.status,
+        item.due.as_ref(),
+        item.overdue || item.late_flagged,
+        item.due_soon_flagged,
+        limit,
+    )
 }
 
 /// `/can-bo`: the queues with their counts, a search, and the selected queue.
@@ -305,6 +339,7 @@ pub async fn view_queues_get(
         .queue(&user, &filter)
         .await
         .map_err(|e| page_error(p.lang, e))?;
+    let limit = due_soon_limit(&state);
     let rows = page
         .items
         .iter()
@@ -316,7 +351,7 @@ pub async fn view_queues_get(
             status: dossier::status_words(&p, item.status, &item.status_label),
             received: p.datetime(&item.received_at),
             due: item.due.as_ref().map(|d| p.datetime(d)).unwrap_or_default(),
-            badge: badge_of(item),
+            badge: badge_of(item, limit),
         })
         .collect();
     let panel = QueuePanel {
@@ -334,6 +369,60 @@ pub async fn view_queues_get(
         return Ok(render(&QueuePanelTemplate { p, q: panel })?.into_response());
     }
     Ok(render(&QueuesTemplate { p, q: panel })?.into_response())
+}
+
+/// The most files one form carries.
+const MAX_FILES: usize = 30;
+
+/// A file of a multipart form.
+pub(crate) struct FilePart {
+    /// The form field's name.
+    pub field: String,
+    /// The name the browser gave the file.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a `multipart/form-data` body: the text fields, and the files of the fields
+/// `is_file` names (a file input left empty sends an empty part: skipped).
+pub(crate) async fn read_multipart(
+    mut multipart: Multipart,
+    is_file: impl Fn(&str) -> bool,
+) -> Result<(HashMap<String, String>, Vec<FilePart>), PageError> {
+    let too_large_or_bad = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            PageError::code(ErrorCode::PayloadTooLarge)
+        } else {
+            PageError::detail(ErrorCode::InvalidRequest, e.body_text())
+        }
+    };
+    let mut texts = HashMap::new();
+    let mut files = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(too_large_or_bad)? {
+        let name = field.name().unwrap_or("").to_string();
+        if is_file(&name) {
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(too_large_or_bad)?;
+            if bytes.is_empty() && file_name.is_empty() {
+                continue;
+            }
+            if files.len() >= MAX_FILES {
+                return Err(PageError::detail(
+                    ErrorCode::InvalidRequest,
+                    format!("tối đa {MAX_FILES} tệp / at most {MAX_FILES} files"),
+                ));
+            }
+            files.push(FilePart {
+                field: name,
+                name: file_name,
+                bytes: bytes.to_vec(),
+            });
+        } else {
+            let text = field.text().await.map_err(too_large_or_bad)?;
+            texts.insert(name, text);
+        }
+    }
+    Ok((texts, files))
 }
 
 /// Html with a status (a refusal shown in the page).

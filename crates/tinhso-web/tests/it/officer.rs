@@ -178,6 +178,7 @@ async fn counter_intake(
     v: &mut Visitor,
     s: &TestServer,
     key: Option<&str>,
+    extra: &[(&str, &str)],
 ) -> (StatusCode, String) {
     let (status, _, found) = v
         .get(s, "/can-bo/tiep-nhan?tim=dang%20ky%20khai%20sinh")
@@ -191,21 +192,23 @@ async fn counter_intake(
     let key = key.map_or(form_key, str::to_string);
     let component = form_field(&form, "intake-form", "component_name_0").expect("component");
     let pdf = small_pdf();
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("procedure_code", "1.001193"),
+        ("channel", "counter"),
+        ("applicant_name", "Nguyễn Văn Dân"),
+        ("applicant_kind", "1"),
+        ("applicant_id_number", "086099000123"),
+        ("applicant_phone", "0912345678"),
+        ("applicant_email", ""),
+        ("applicant_address", "Phường Phú Khương, Vĩnh Long"),
+        ("component_name_0", component.as_str()),
+        ("comment", "Nhận tại quầy"),
+    ];
+    fields.extend_from_slice(extra);
     let (boundary, body) = multipart(
-        &[
-            ("csrf", &csrf),
-            ("idempotency_key", &key),
-            ("procedure_code", "1.001193"),
-            ("channel", "counter"),
-            ("applicant_name", "Nguyễn Văn Dân"),
-            ("applicant_kind", "1"),
-            ("applicant_id_number", "086099000123"),
-            ("applicant_phone", "0912345678"),
-            ("applicant_email", ""),
-            ("applicant_address", "Phường Phú Khương, Vĩnh Long"),
-            ("component_name_0", &component),
-            ("comment", "Nhận tại quầy"),
-        ],
+        &fields,
         &[
             ("component_file_0", "to-khai.pdf", &pdf),
             ("component_file_1", "", b""),
@@ -230,7 +233,7 @@ async fn a_counter_dossier_goes_from_intake_to_delivery_through_the_pages() {
     let mut cv = signed_in(&s, "cv-phukhuong").await;
 
     // Counter intake: received and accepted at once; the code, the secret, the receipt.
-    let (status, done) = counter_intake(&mut mc, &s, None).await;
+    let (status, done) = counter_intake(&mut mc, &s, None, &[]).await;
     assert_eq!(status, StatusCode::OK, "{done}");
     let code = text_of(&done, "intake-code");
     assert!(code.starts_with("000.01.90.H61-260302-"), "{code}");
@@ -273,6 +276,11 @@ async fn a_counter_dossier_goes_from_intake_to_delivery_through_the_pages() {
     let (_, _, queue) = cv.get(&s, "/can-bo").await;
     assert!(queue.contains(&format!("id=\"row-{code}\"")), "{queue}");
     assert_eq!(text_of(&queue, "count-cua-toi"), "1");
+    // Due tomorrow at 09:00: within 8 working hours, badged before any scheduler flag.
+    assert!(
+        queue.contains("<span class=\"badge warn\">Sắp đến hạn</span>"),
+        "{queue}"
+    );
     clock.set(at("2026-03-02T10:00:00"));
     let (status, h, body) = act(
         &mut cv,
@@ -311,9 +319,32 @@ async fn a_counter_dossier_goes_from_intake_to_delivery_through_the_pages() {
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     let (status, _, body) = act(&mut ld, &s, &code, "approve", &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    let (status, _, body) = act(&mut vt, &s, &code, "result_ready", &[]).await;
+    // The clerk issues the result with the signed document (a multipart post).
+    let (_, _, page) = vt.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    let key = form_field(&page, "form-result_ready", "idempotency_key").expect("key");
+    let pdf = small_pdf();
+    let (boundary, body) = multipart(
+        &[
+            ("csrf", &csrf_field(&page)),
+            ("action", "result_ready"),
+            ("idempotency_key", &key),
+            ("comment", "Giấy khai sinh số 12/2026"),
+        ],
+        &[("attachment", "giay-khai-sinh.pdf", &pdf)],
+    );
+    let req = Request::post(format!("/can-bo/ho-so/{code}/thao-tac"))
+        .header(header::COOKIE, cookie_header(&vt))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, body) = send(&s, req).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    assert_eq!(status_of(&mut vt, &s, &code).await, "Đã xử lý xong");
+    let (_, _, page) = vt.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert_eq!(text_of(&page, "fact-status"), "Đã xử lý xong");
+    assert!(page.contains("giay-khai-sinh.pdf"), "{page}");
     let (status, _, body) = act(&mut mc, &s, &code, "deliver", &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
 
@@ -345,9 +376,9 @@ async fn a_double_post_applies_once_and_htmx_gets_the_panel() {
     let mut mc = signed_in(&s, "mc-phukhuong").await;
     let mut cv = signed_in(&s, "cv-phukhuong").await;
     // The same intake posted twice with one key: one dossier, the same code and secret.
-    let (status, done) = counter_intake(&mut mc, &s, Some("intake-once")).await;
+    let (status, done) = counter_intake(&mut mc, &s, Some("intake-once"), &[]).await;
     assert_eq!(status, StatusCode::OK, "{done}");
-    let (status, again) = counter_intake(&mut mc, &s, Some("intake-once")).await;
+    let (status, again) = counter_intake(&mut mc, &s, Some("intake-once"), &[]).await;
     assert_eq!(status, StatusCode::OK, "{again}");
     let code = text_of(&done, "intake-code");
     assert_eq!(text_of(&again, "intake-code"), code);
@@ -356,7 +387,7 @@ async fn a_double_post_applies_once_and_htmx_gets_the_panel() {
         text_of(&done, "intake-secret")
     );
     assert_eq!(events(&s, &code).await, 2, "submitted and accepted once");
-    let (_, other) = counter_intake(&mut mc, &s, None).await;
+    let (_, other) = counter_intake(&mut mc, &s, None, &[]).await;
     assert_ne!(
         text_of(&other, "intake-code"),
         code,
@@ -420,7 +451,7 @@ async fn refusals_of_the_domain_show_in_the_page_and_change_nothing() {
     let (s, _clock) = desk().await;
     let mut mc = signed_in(&s, "mc-phukhuong").await;
     let mut cv = signed_in(&s, "cv-phukhuong").await;
-    let (_, done) = counter_intake(&mut mc, &s, None).await;
+    let (_, done) = counter_intake(&mut mc, &s, None, &[]).await;
     let code = text_of(&done, "intake-code");
     let n = events(&s, &code).await;
     let uri = format!("/can-bo/ho-so/{code}/thao-tac");
@@ -497,7 +528,7 @@ async fn refusals_of_the_domain_show_in_the_page_and_change_nothing() {
 async fn officers_see_only_their_agency_and_citizens_stay_out() {
     let (s, _clock) = desk().await;
     let mut mc = signed_in(&s, "mc-phukhuong").await;
-    let (_, done) = counter_intake(&mut mc, &s, None).await;
+    let (_, done) = counter_intake(&mut mc, &s, None, &[]).await;
     let code = text_of(&done, "intake-code");
 
     // A one-stop officer of another ward.
@@ -572,7 +603,7 @@ async fn officers_see_only_their_agency_and_citizens_stay_out() {
 async fn the_register_lists_the_period_and_downloads() {
     let (s, _clock) = desk().await;
     let mut mc = signed_in(&s, "mc-phukhuong").await;
-    let (_, done) = counter_intake(&mut mc, &s, None).await;
+    let (_, done) = counter_intake(&mut mc, &s, None, &[]).await;
     let code = text_of(&done, "intake-code");
     let (status, _, html) = mc.get(&s, "/can-bo/so-theo-doi").await;
     assert_eq!(status, StatusCode::OK);
@@ -815,4 +846,30 @@ async fn an_online_dossier_meets_every_other_action_through_the_pages() {
         page.contains("Dossier facts") && page.contains("Stopped"),
         "{page}"
     );
+}
+
+#[tokio::test]
+async fn a_dossier_received_here_may_be_handled_by_another_ward() {
+    let (s, _clock) = desk().await;
+    let mut mc = signed_in(&s, "mc-phukhuong").await;
+    let (_, _, form) = mc.get(&s, "/can-bo/tiep-nhan?ma=1.001193").await;
+    assert!(form.contains("id=\"competent_agency\""), "{form}");
+    let (status, done) =
+        counter_intake(&mut mc, &s, None, &[("competent_agency", "000.02.90.H61")]).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let code = text_of(&done, "intake-code");
+    assert!(
+        code.starts_with("000.01.90.H61-"),
+        "coded by the receiving ward: {code}"
+    );
+    let (_, _, page) = mc.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert!(page.contains("(000.02.90.H61)"), "{page}");
+    // The other ward's specialist has it in their queue.
+    let mut other = other_ward_officer(&s, "cv-khac", Role::Specialist).await;
+    let (_, _, queue) = other.get(&s, "/can-bo").await;
+    assert!(queue.contains(&format!("id=\"row-{code}\"")), "{queue}");
+    // Our own specialist does not work on it.
+    let mut cv = signed_in(&s, "cv-phukhuong").await;
+    let (_, _, page) = cv.get(&s, &format!("/can-bo/ho-so/{code}")).await;
+    assert!(page.contains("id=\"actions-none\""), "{page}");
 }

@@ -5,17 +5,26 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, Request, State,
+};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tinhso_app::dossiers::{ActionRequest, DossierError, DossierResult, TimelineEntry};
+use axum::routing::post;
+use tinhso_app::dossiers::{
+    upload_policy, ActionRequest, AttachmentInput, DossierError, DossierResult, TimelineEntry,
+};
 use tinhso_domain::agency::AgencyEId;
 use tinhso_domain::catalog::Channel;
 use tinhso_domain::dossier::{ActionKind, EventDetail, NationalStatus, Role};
 use tinhso_store::dossiers::User;
 
-use super::{failure, officer, page_error, wants_panel, with_status, Badge, Failure, Refusal};
+use super::{
+    failure, officer, page_error, read_multipart, wants_panel, with_status, Badge, Failure,
+    FilePart, Refusal,
+};
 use crate::dossiers::file_response;
+use crate::error::ErrorCode;
 use crate::html::i18n::Lang;
 use crate::html::session::{random_token, see_other, CsrfForm};
 use crate::html::{render, Page, PageError};
@@ -25,7 +34,15 @@ use crate::AppState;
 pub fn routes() -> Routes {
     Routes::new()
         .get("/can-bo/ho-so/{code}", view_dossier_get)
-        .post("/can-bo/ho-so/{code}/thao-tac", view_dossier_action_post)
+        .route(
+            Method::POST,
+            "/can-bo/ho-so/{code}/thao-tac",
+            post(view_dossier_action_post).layer(DefaultBodyLimit::max(
+                usize::try_from(upload_policy().max_bytes)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1024 * 1024),
+            )),
+        )
         .get("/can-bo/ho-so/{code}/mau/{number}", view_dossier_form_get)
         .get("/can-bo/ho-so/{code}/tep/{sha256}", view_dossier_file_get)
         .get("/can-bo/ho-so/{code}/in", view_dossier_print_get)
@@ -254,6 +271,49 @@ pub struct ActionFields {
     pub amount_vnd: String,
     #[serde(default)]
     pub idempotency_key: String,
+}
+
+/// A posted action form: url-encoded, or `multipart/form-data` when it may carry a file (the
+/// `attachment` field). The CSRF token is checked either way.
+pub struct PostedAction {
+    page: Page,
+    fields: ActionFields,
+    file: Option<FilePart>,
+}
+
+impl FromRequest<AppState> for PostedAction {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, PageError> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+        if !multipart {
+            let CsrfForm(page, fields) = CsrfForm::<ActionFields>::from_request(req, state).await?;
+            return Ok(PostedAction {
+                page,
+                fields,
+                file: None,
+            });
+        }
+        let (mut parts, body) = req.into_parts();
+        let Ok(page) = Page::from_request_parts(&mut parts, state).await;
+        let form = Multipart::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| PageError::detail(ErrorCode::InvalidRequest, e.body_text()))?;
+        let (texts, mut files) = read_multipart(form, |name| name == "attachment").await?;
+        page.check_csrf(texts.get("csrf").map_or("", String::as_str))?;
+        let fields: ActionFields = serde_json::to_value(&texts)
+            .and_then(serde_json::from_value)
+            .map_err(|e| PageError::detail(ErrorCode::InvalidRequest, e.to_string()))?;
+        Ok(PostedAction {
+            page,
+            fields,
+            file: files.pop(),
+        })
+    }
 }
 
 fn size_text(bytes: u64) -> String {
@@ -485,24 +545,13 @@ pub(crate) async fn panel(
         })
         .collect();
 
-    let badge = if detail.overdue || detail.late_flagged {
-        Some(Badge {
-            class: "bad",
-            label: "officer.badge.late",
-        })
-    } else if detail.due_soon_flagged {
-        Some(Badge {
-            class: "warn",
-            label: "officer.badge.due_soon",
-        })
-    } else if v.paused {
-        Some(Badge {
-            class: "warn",
-            label: "officer.badge.paused",
-        })
-    } else {
-        None
-    };
+    let badge = super::badge(
+        v.status,
+        v.due.as_ref(),
+        detail.overdue || detail.late_flagged,
+        detail.due_soon_flagged,
+        super::due_soon_limit(state),
+    );
     let contact = [detail.applicant.phone.trim(), detail.applicant.email.trim()]
         .into_iter()
         .filter(|s| !s.is_empty())
@@ -610,7 +659,7 @@ fn action_request(lang: Lang, f: &ActionFields) -> Result<ActionRequest, Refusal
         Some(amount.parse::<u64>().map_err(|_| {
             Refusal::new(
                 lang,
-                crate::error::ErrorCode::InvalidRequest,
+                ErrorCode::InvalidRequest,
                 Some("amount_vnd: số tiền bằng số / the amount in digits".into()),
             )
         })?)
@@ -632,12 +681,33 @@ pub async fn view_dossier_action_post(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(code): Path<String>,
-    CsrfForm(p, form): CsrfForm<ActionFields>,
+    posted: PostedAction,
 ) -> Result<Response, PageError> {
+    let PostedAction {
+        page: p,
+        fields: form,
+        file,
+    } = posted;
     let user = officer(&p)?;
     let panel_only = wants_panel(&headers);
     let key = non_empty(&form.idempotency_key);
-    let outcome = match action_request(p.lang, &form) {
+    let request = match action_request(p.lang, &form) {
+        Ok(mut req) => match file {
+            Some(f) => match attach(&state, &user, &req.action, &f).await {
+                Ok(a) => {
+                    req.attachments.push(a);
+                    Ok(req)
+                }
+                Err(e) => match failure(p.lang, e) {
+                    Failure::Page(err) => return Err(err),
+                    Failure::Inline(r) => Err(r),
+                },
+            },
+            None => Ok(req),
+        },
+        Err(r) => Err(r),
+    };
+    let outcome = match request {
         Ok(req) => match state.app.act(&user, &code, req, key.as_deref()).await {
             Ok(view) => Ok(view),
             Err(e) => match failure(p.lang, e) {
@@ -678,6 +748,30 @@ pub async fn view_dossier_action_post(
             ))
         }
     }
+}
+
+/// Checks and stores the file posted with an action; the component it is recorded under is
+/// dossier data, in Vietnamese: the result for `result_ready`, an attachment otherwise.
+async fn attach(
+    state: &AppState,
+    user: &User,
+    action: &str,
+    file: &FilePart,
+) -> DossierResult<AttachmentInput> {
+    let stored = state
+        .app
+        .upload_attachment(user, &file.name, &file.bytes)
+        .await?;
+    let component = if action == ActionKind::ResultReady.as_str() {
+        "Kết quả giải quyết"
+    } else {
+        "Tệp đính kèm"
+    };
+    Ok(AttachmentInput {
+        component: component.to_string(),
+        sha256: stored.sha256,
+        name: Some(stored.name),
+    })
 }
 
 /// `/can-bo/ho-so/{code}/mau/{number}`: Mẫu 01–06 as PDF.

@@ -3,8 +3,6 @@
 //! received and accepted in one go (domain.md §2.2: the one-stop officer checks, accepts and
 //! digitizes paper); the answer is the code, the look-up secret and the receipt (Mẫu 01).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::{Method, StatusCode};
@@ -15,15 +13,12 @@ use tinhso_domain::catalog::{Channel, ProcedureCode};
 use tinhso_domain::dossier::Role;
 use tinhso_store::dossiers::{Applicant, User};
 
-use super::{failure, officer, with_status, Failure, Refusal};
+use super::{failure, officer, read_multipart, with_status, Failure, Refusal};
 use crate::error::ErrorCode;
 use crate::html::session::random_token;
 use crate::html::{render, Page, PageError};
 use crate::openapi::Routes;
 use crate::AppState;
-
-/// The most files one intake carries.
-const MAX_FILES: usize = 30;
 
 pub fn routes() -> Routes {
     // A few scanned papers per dossier: room for several files at the upload limit each.
@@ -73,6 +68,7 @@ struct Typed {
     email: String,
     address: String,
     comment: String,
+    competent: String,
 }
 
 #[derive(Template)]
@@ -85,6 +81,9 @@ struct IntakeTemplate {
     components: Vec<ComponentField>,
     idem: String,
     typed: Typed,
+    /// The agencies that may handle the procedure, the officer's own first (shown when more
+    /// than one: a dossier may be received anywhere in the province, domain.md §0.3).
+    agencies: Vec<(String, String)>,
     error: Option<Refusal>,
 }
 
@@ -115,6 +114,46 @@ fn limit_text(p: &Page, limit: Option<&tinhso_domain::calendar::TimeLimit>) -> S
     )
 }
 
+/// The agencies that carry out procedure `code` (in force), the officer's own first; empty
+/// when there is no choice to make.
+async fn competent_options(
+    state: &AppState,
+    user: &User,
+    code: &str,
+) -> Result<Vec<(String, String)>, PageError> {
+    let snapshot = state.app.catalog.snapshot();
+    let Some(version) = ProcedureCode::parse(code.trim())
+        .ok()
+        .and_then(|c| snapshot.records.get(&c))
+    else {
+        return Ok(Vec::new());
+    };
+    let today = state.app.today();
+    let mut own = Vec::new();
+    let mut others = Vec::new();
+    for eid in &version.procedure.agency_eids {
+        let Some(a) = state.app.store.agency(eid).await? else {
+            continue;
+        };
+        if a.valid_to.is_some_and(|to| to < today) {
+            continue;
+        }
+        let option = (eid.to_string(), format!("{} ({eid})", a.name));
+        if user.agency.as_ref() == Some(eid) {
+            own.push(option);
+        } else {
+            others.push(option);
+        }
+    }
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    others.sort_by(|a, b| a.1.cmp(&b.1));
+    own.extend(others);
+    Ok(own)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn template(
     state: &AppState,
     p: Page,
@@ -122,6 +161,7 @@ fn template(
     search: &str,
     code: &str,
     typed: Typed,
+    agencies: Vec<(String, String)>,
     error: Option<Refusal>,
 ) -> IntakeTemplate {
     let snapshot = state.app.catalog.snapshot();
@@ -174,6 +214,7 @@ fn template(
         components,
         idem: random_token(),
         typed,
+        agencies,
         error,
     }
 }
@@ -185,67 +226,18 @@ pub async fn view_intake_get(
     Query(q): Query<IntakeQuery>,
 ) -> Result<Response, PageError> {
     let user = one_stop(&p)?;
-    let t = template(&state, p, &user, &q.tim, &q.ma, Typed::default(), None);
+    let agencies = competent_options(&state, &user, &q.ma).await?;
+    let t = template(
+        &state,
+        p,
+        &user,
+        &q.tim,
+        &q.ma,
+        Typed::default(),
+        agencies,
+        None,
+    );
     Ok(render(&t)?.into_response())
-}
-
-/// A file part of the form.
-struct FilePart {
-    index: usize,
-    name: String,
-    bytes: Vec<u8>,
-}
-
-async fn read_form(
-    mut multipart: Multipart,
-) -> Result<(HashMap<String, String>, Vec<FilePart>), PageError> {
-    let mut texts = HashMap::new();
-    let mut files = Vec::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(PageError::code(ErrorCode::PayloadTooLarge))
-            }
-            Err(e) => return Err(PageError::detail(ErrorCode::InvalidRequest, e.body_text())),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        if let Some(index) = name
-            .strip_prefix("component_file_")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            let file_name = field.file_name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    PageError::code(ErrorCode::PayloadTooLarge)
-                } else {
-                    PageError::detail(ErrorCode::InvalidRequest, e.body_text())
-                }
-            })?;
-            // A file input left empty still sends an empty part without a name.
-            if !bytes.is_empty() || !file_name.is_empty() {
-                if files.len() >= MAX_FILES {
-                    return Err(PageError::detail(
-                        ErrorCode::InvalidRequest,
-                        format!("tối đa {MAX_FILES} tệp / at most {MAX_FILES} files"),
-                    ));
-                }
-                files.push(FilePart {
-                    index,
-                    name: file_name,
-                    bytes: bytes.to_vec(),
-                });
-            }
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| PageError::detail(ErrorCode::InvalidRequest, e.body_text()))?;
-            texts.insert(name, text);
-        }
-    }
-    Ok((texts, files))
 }
 
 /// `POST /can-bo/tiep-nhan` (multipart): receive, attach, accept; the receipt page.
@@ -254,7 +246,12 @@ pub async fn view_intake_post(
     p: Page,
     multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let (texts, files) = read_form(multipart).await?;
+    let (texts, files) = read_multipart(multipart, |name| {
+        name.strip_prefix("component_file_")
+            .and_then(|i| i.parse::<usize>().ok())
+            .is_some()
+    })
+    .await?;
     let text = |k: &str| {
         texts
             .get(k)
@@ -272,8 +269,10 @@ pub async fn view_intake_post(
         email: text("applicant_email"),
         address: text("applicant_address"),
         comment: text("comment"),
+        competent: text("competent_agency"),
     };
     let procedure_code = text("procedure_code");
+    let agencies = competent_options(&state, &user, &procedure_code).await?;
     let refuse = |p: Page, r: Refusal| -> Result<Response, PageError> {
         let t = template(
             &state,
@@ -282,6 +281,7 @@ pub async fn view_intake_post(
             "",
             &procedure_code,
             typed.clone(),
+            agencies.clone(),
             Some(r),
         );
         Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&t)?))
@@ -300,7 +300,8 @@ pub async fn view_intake_post(
     };
     let mut attachments = Vec::with_capacity(files.len());
     for f in &files {
-        let component = text(&format!("component_name_{}", f.index));
+        let index = f.field.trim_start_matches("component_file_");
+        let component = text(&format!("component_name_{index}"));
         match state.app.upload_attachment(&user, &f.name, &f.bytes).await {
             Ok(stored) => attachments.push(AttachmentInput {
                 component: if component.is_empty() {
@@ -321,7 +322,11 @@ pub async fn view_intake_post(
         procedure_code: procedure_code.clone(),
         channel,
         receiving_agency: None,
-        competent_agency: None,
+        // Only an agency that carries out the procedure may be chosen (the app checks it too).
+        competent_agency: agencies
+            .iter()
+            .find(|(eid, _)| *eid == typed.competent)
+            .map(|(eid, _)| eid.clone()),
         applicant: Applicant {
             name: typed.name.clone(),
             kind: if typed.kind == "2" { 2 } else { 1 },
