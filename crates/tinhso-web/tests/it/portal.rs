@@ -386,10 +386,24 @@ async fn the_whole_citizen_journey() {
     };
     act(&s, "cv-phukhuong", &code, forward).await;
     act(&s, "ld-phukhuong", &code, action("approve")).await;
-    assert_eq!(
-        act(&s, "vt-phukhuong", &code, action("result_ready")).await,
-        9
-    );
+    // The clerk attaches the result (a scanned birth certificate).
+    let clerk = officer(&s, "vt-phukhuong").await;
+    let mut result_pdf = small_pdf();
+    result_pdf.extend_from_slice(b"% ket qua\n");
+    let result = s
+        .app
+        .upload_attachment(&clerk, "giay-khai-sinh.pdf", &result_pdf)
+        .await
+        .expect("result upload");
+    let ready = ActionRequest {
+        attachments: vec![tinhso_app::dossiers::AttachmentInput {
+            component: "Kết quả: Giấy khai sinh".into(),
+            sha256: result.sha256.clone(),
+            name: Some("giay-khai-sinh.pdf".into()),
+        }],
+        ..action("result_ready")
+    };
+    assert_eq!(act(&s, "vt-phukhuong", &code, ready).await, 9);
     assert_eq!(act(&s, "mc-phukhuong", &code, action("deliver")).await, 10);
 
     // The timeline in plain words; the files can be downloaded.
@@ -417,12 +431,14 @@ async fn the_whole_citizen_journey() {
             .unwrap_or_else(|| panic!("{step} after {last}: {timeline}"));
         last += at;
     }
-    let file = html
-        .split("href=\"")
-        .find(|p| p.starts_with(&format!("{page}/tep/")))
-        .and_then(|p| p.split('"').next())
-        .expect("a file link")
-        .to_string();
+    assert!(
+        html.contains("Đăng ký khai sinh cho con Nguyễn Minh An"),
+        "the e-form is shown"
+    );
+    // The result, from the agency, can be downloaded.
+    let file = format!("{page}/tep/{}", result.sha256);
+    assert!(html.contains(&format!("href=\"{file}\"")), "{html}");
+    assert!(html.contains("Kết quả: Giấy khai sinh"));
     let (status, h, body) = v.get(&s, &file).await;
     assert_eq!(status, StatusCode::OK);
     assert!(h[header::CONTENT_DISPOSITION]
@@ -700,4 +716,41 @@ async fn bad_input_is_refused_and_creates_nothing() {
 
     let (_, _, mine) = v.get(&s, "/ho-so-cua-toi").await;
     assert_eq!(mine.matches("class=\"ma-ho-so\"").count(), 0, "{mine}");
+}
+
+#[tokio::test]
+async fn pages_switch_to_english_and_need_a_citizen() {
+    let s = portal_server().await;
+    let mut v = Visitor::new();
+    // Not signed in: to the sign-in page, and back here afterwards.
+    let (status, h, _) = v.get(&s, "/ho-so-cua-toi").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(h[header::LOCATION], "/dang-nhap?tiep=/ho-so-cua-toi");
+    v.get(&s, "/ngon-ngu?chon=en&tiep=/").await;
+    let (_, _, html) = v.get(&s, "/thu-tuc/1.001193").await;
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains("Submit online"),
+        "{html}"
+    );
+    let (_, _, html) = v.get(&s, "/tra-cuu").await;
+    assert!(html.contains("Track a dossier"), "{html}");
+    v.sign_in(&s, "cong-dan-demo", PASSWORD).await;
+    let (_, _, html) = v.get(&s, "/ho-so-cua-toi").await;
+    assert!(html.contains("You have no dossiers yet."), "{html}");
+    let (_, _, html) = v.get(&s, "/nop-ho-so/1.001193").await;
+    assert!(
+        html.contains("Receiving agency") && html.contains("Full name"),
+        "{html}"
+    );
+    // A body over the form's limit is refused before it is read whole.
+    let huge = vec![b'x'; 81 * 1024 * 1024 + 2];
+    let (status, _, _) = post_multipart(
+        &s,
+        &v,
+        "/nop-ho-so/1.001193",
+        &[("csrf", "x")],
+        &[("tep_0", "a.pdf", &huge)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }

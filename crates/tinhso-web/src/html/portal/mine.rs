@@ -140,6 +140,8 @@ struct DossierTemplate {
     next: &'static str,
     due: Option<String>,
     received: String,
+    /// What the applicant asked for (the e-form's `noi_dung`).
+    request: Option<String>,
     steps: Vec<Step>,
     files: Vec<FileLink>,
     forms: Vec<FormLink>,
@@ -317,6 +319,12 @@ pub async fn view_dossier_get(
         next: p.t(next_key(status)),
         due: d.dossier.due.as_ref().map(|due| p.datetime(due)),
         received: p.datetime(&d.dossier.received_at),
+        request: d
+            .form
+            .get("noi_dung")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
         steps,
         files,
         forms,

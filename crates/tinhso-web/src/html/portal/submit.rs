@@ -40,11 +40,12 @@ pub fn routes() -> Routes {
         .post("/nop-ho-so/{code}/xac-nhan", view_confirm_post)
 }
 
-/// The body limit of a form with files: [`MAX_FILES`] files of the policy's size, plus 1 MiB.
+/// The body limit of a form with files: four files of the policy's size, plus 1 MiB (a
+/// larger body is a 413 before it is read whole).
 pub(crate) fn body_limit() -> usize {
     usize::try_from(upload_policy().max_bytes)
         .unwrap_or(usize::MAX)
-        .saturating_mul(MAX_FILES)
+        .saturating_mul(4)
         .saturating_add(1024 * 1024)
 }
 
@@ -67,6 +68,9 @@ impl MultipartForm {
     pub async fn read(mut m: Multipart) -> Result<Self, PageError> {
         let mut fields = HashMap::new();
         let mut files = Vec::new();
+        let max_file = usize::try_from(upload_policy().max_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
         let bad = |e: axum::extract::multipart::MultipartError| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 PageError::code(ErrorCode::PayloadTooLarge)
@@ -83,7 +87,14 @@ impl MultipartForm {
                 .collect::<String>();
             match field.file_name().map(str::to_string) {
                 Some(file_name) => {
-                    let bytes = field.bytes().await.map_err(bad)?;
+                    // Buffer at most one byte over the policy's limit: enough for the check
+                    // to refuse the file as too large; the rest is read and dropped.
+                    let mut field = field;
+                    let mut bytes: Vec<u8> = Vec::new();
+                    while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                        let room = max_file.saturating_sub(bytes.len());
+                        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    }
                     if !bytes.is_empty() || !file_name.is_empty() {
                         if files.len() >= MAX_FILES {
                             return Err(PageError::detail(
@@ -91,7 +102,7 @@ impl MultipartForm {
                                 format!("tối đa {MAX_FILES} tệp / at most {MAX_FILES} files"),
                             ));
                         }
-                        files.push((name, file_name, bytes.to_vec()));
+                        files.push((name, file_name, bytes));
                     }
                 }
                 None => {
