@@ -68,12 +68,17 @@ impl App {
                 }
                 ActionKind::Pay => vec![Action::Pay],
                 ActionKind::Forward => {
-                    let step = state.current_step.as_ref().and_then(|s| ctx.workflow.step(s));
+                    let step = state
+                        .current_step
+                        .as_ref()
+                        .and_then(|s| ctx.workflow.step(s));
                     step.map(|s| {
                         s.offers(ActionKind::Forward)
                             .filter_map(|def| match &def.target {
                                 tinhso_domain::dossier::ActionTarget::Step(id) => {
-                                    Some(Action::Forward { to_step: id.clone() })
+                                    Some(Action::Forward {
+                                        to_step: id.clone(),
+                                    })
                                 }
                                 _ => None,
                             })
@@ -84,7 +89,11 @@ impl App {
                 ActionKind::TransferToAgency => {
                     // The user's own agency: the domain answers `same_agency` when the move
                     // is otherwise allowed (the form asks for the other agency).
-                    match user.agency.clone().or_else(|| Some(state.competent_agency.clone())) {
+                    match user
+                        .agency
+                        .clone()
+                        .or_else(|| Some(state.competent_agency.clone()))
+                    {
                         Some(eid) => vec![Action::TransferToAgency { eid }],
                         None => Vec::new(),
                     }

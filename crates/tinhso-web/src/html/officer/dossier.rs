@@ -384,7 +384,12 @@ pub(crate) async fn panel(
         by_component
             .entry(a.record.component.as_str())
             .or_default()
-            .push(file_link(&code, &a.record.name, &a.record.sha256, a.record.size));
+            .push(file_link(
+                &code,
+                &a.record.name,
+                &a.record.sha256,
+                a.record.size,
+            ));
     }
     let mut components = Vec::new();
     for c in &components_def {
@@ -516,7 +521,11 @@ pub(crate) async fn panel(
         applicant_address: detail.applicant.address.clone(),
         channel: p.t(channel_key(v.channel)),
         received: p.datetime(&v.received_at),
-        accepted: v.accepted_at.as_ref().map(|d| p.datetime(d)).unwrap_or_default(),
+        accepted: v
+            .accepted_at
+            .as_ref()
+            .map(|d| p.datetime(d))
+            .unwrap_or_default(),
         due: v.due.as_ref().map(|d| p.datetime(d)).unwrap_or_default(),
         original_due,
         status: match p.lang {

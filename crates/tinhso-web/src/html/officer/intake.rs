@@ -30,11 +30,13 @@ pub fn routes() -> Routes {
     let limit = usize::try_from(upload_policy().max_bytes)
         .unwrap_or(usize::MAX)
         .saturating_mul(3);
-    Routes::new().get("/can-bo/tiep-nhan", view_intake_get).route(
-        Method::POST,
-        "/can-bo/tiep-nhan",
-        post(view_intake_post).layer(DefaultBodyLimit::max(limit)),
-    )
+    Routes::new()
+        .get("/can-bo/tiep-nhan", view_intake_get)
+        .route(
+            Method::POST,
+            "/can-bo/tiep-nhan",
+            post(view_intake_post).layer(DefaultBodyLimit::max(limit)),
+        )
 }
 
 /// Only the one-stop officer receives dossiers at the counter.
@@ -107,7 +109,10 @@ pub struct IntakeQuery {
 }
 
 fn limit_text(p: &Page, limit: Option<&tinhso_domain::calendar::TimeLimit>) -> String {
-    limit.map_or_else(|| p.t("officer.intake.no_limit").to_string(), |l| l.to_string())
+    limit.map_or_else(
+        || p.t("officer.intake.no_limit").to_string(),
+        |l| l.to_string(),
+    )
 }
 
 fn template(
@@ -250,7 +255,12 @@ pub async fn view_intake_post(
     multipart: Multipart,
 ) -> Result<Response, PageError> {
     let (texts, files) = read_form(multipart).await?;
-    let text = |k: &str| texts.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let text = |k: &str| {
+        texts
+            .get(k)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
     p.check_csrf(&text("csrf"))?;
     let user = one_stop(&p)?;
     let typed = Typed {
@@ -265,7 +275,15 @@ pub async fn view_intake_post(
     };
     let procedure_code = text("procedure_code");
     let refuse = |p: Page, r: Refusal| -> Result<Response, PageError> {
-        let t = template(&state, p, &user, "", &procedure_code, typed.clone(), Some(r));
+        let t = template(
+            &state,
+            p,
+            &user,
+            "",
+            &procedure_code,
+            typed.clone(),
+            Some(r),
+        );
         Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&t)?))
     };
     let channel = match typed.channel.as_str() {
@@ -283,11 +301,7 @@ pub async fn view_intake_post(
     let mut attachments = Vec::with_capacity(files.len());
     for f in &files {
         let component = text(&format!("component_name_{}", f.index));
-        match state
-            .app
-            .upload_attachment(&user, &f.name, &f.bytes)
-            .await
-        {
+        match state.app.upload_attachment(&user, &f.name, &f.bytes).await {
             Ok(stored) => attachments.push(AttachmentInput {
                 component: if component.is_empty() {
                     f.name.clone()
@@ -335,7 +349,9 @@ pub async fn view_intake_post(
         action: "accept".into(),
         ..Default::default()
     };
-    let accept_key = key.as_ref().map(|k| format!("{}-accept", &k[..k.len().min(190)]));
+    let accept_key = key
+        .as_ref()
+        .map(|k| format!("{}-accept", &k[..k.len().min(190)]));
     let (view, error) = match state
         .app
         .act(&user, &received.code, accept, accept_key.as_deref())

@@ -65,7 +65,10 @@ fn period(p: &Page, today: Date, q: &RegisterQuery) -> Result<(Date, Date), Refu
             Refusal::new(
                 p.lang,
                 ErrorCode::InvalidDate,
-                Some(format!("{}: YYYY-MM-DD", s.chars().take(20).collect::<String>())),
+                Some(format!(
+                    "{}: YYYY-MM-DD",
+                    s.chars().take(20).collect::<String>()
+                )),
             )
         })
     };
@@ -91,7 +94,8 @@ pub async fn view_register_get(
         },
         Err(r) => (today.first_of_month(), today, Vec::new(), Some(r)),
     };
-    let dt = |d: &Option<jiff::civil::DateTime>| d.as_ref().map(|d| p.datetime(d)).unwrap_or_default();
+    let dt =
+        |d: &Option<jiff::civil::DateTime>| d.as_ref().map(|d| p.datetime(d)).unwrap_or_default();
     let lines = rows
         .iter()
         .map(|r| Line {

@@ -178,8 +178,7 @@ fn event_key(kind: &str) -> &'static str {
         "withdraw" => "portal.event.withdraw",
         "result_ready" => "portal.event.result_ready",
         "deliver" => "portal.event.deliver",
-        "apologize_and_extend" => "portal.event.apologize_and_extend",
-        _ => "portal.event.flag",
+        _ => "portal.event.apologize_and_extend",
     }
 }
 
@@ -251,8 +250,10 @@ pub async fn view_dossier_get(
         .map_err(page_error)?;
     let code = d.dossier.code.clone();
     let status = d.dossier.status;
+    // The scheduler's deadline flags are for staff; the citizen sees what happened.
     let steps = timeline
         .iter()
+        .filter(|e| e.detail.is_some())
         .map(|e| Step {
             at: p.datetime(&e.at),
             what: p.t(event_key(&e.kind)),

@@ -285,7 +285,10 @@ pub async fn view_search_get(
     };
     let prev_url = (page > 1).then(|| link(page - 1));
     let next_url = (page * PAGE_SIZE < found.total).then(|| link(page + 1));
-    let fragment = headers.contains_key("hx-request") && !headers.contains_key("hx-boosted");
+    // htmx asks for the results only; a history restore or a boosted link wants the page.
+    let fragment = headers.contains_key("hx-request")
+        && !headers.contains_key("hx-boosted")
+        && !headers.contains_key("hx-history-restore-request");
     let mut resp = if fragment {
         render(&ResultsTemplate {
             p,
