@@ -204,6 +204,16 @@ async fn submit_dossier(
     (code, secret, fields)
 }
 
+/// Signs the demo citizen in and opens the submission form: (its URL, csrf, key).
+async fn open_form(s: &TestServer, v: &mut Visitor) -> (String, String, String) {
+    v.sign_in(s, "cong-dan-demo", PASSWORD).await;
+    let uri = format!("/nop-ho-so/{PROCEDURE}");
+    let (_, _, html) = v.get(s, &uri).await;
+    let csrf = csrf_field(&html);
+    let key = input_value(&html, "khoa").expect("idempotency key");
+    (uri, csrf, key)
+}
+
 async fn officer(s: &TestServer, id: &str) -> tinhso_store::dossiers::User {
     s.app.store.user(id).await.expect("user").expect("officer")
 }
@@ -641,11 +651,7 @@ async fn another_citizens_dossier_is_not_found() {
 async fn bad_input_is_refused_and_creates_nothing() {
     let s = portal_server().await;
     let mut v = Visitor::new();
-    v.sign_in(&s, "cong-dan-demo", PASSWORD).await;
-    let uri = format!("/nop-ho-so/{PROCEDURE}");
-    let (_, _, html) = v.get(&s, &uri).await;
-    let csrf = csrf_field(&html);
-    let key = input_value(&html, "khoa").unwrap();
+    let (uri, csrf, key) = open_form(&s, &mut v).await;
     let pdf = small_pdf();
 
     // Missing fields and the required file: 422, the entries kept, each error by its field.
@@ -753,4 +759,53 @@ async fn pages_switch_to_english_and_need_a_citizen() {
     )
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn valid_files_are_kept_when_the_form_comes_back() {
+    let s = portal_server().await;
+    let mut v = Visitor::new();
+    let (uri, csrf, key) = open_form(&s, &mut v).await;
+    let pdf = small_pdf();
+
+    // A missing name, a good file: the form comes back with the file kept.
+    let mut fields = good_fields(&csrf, &key);
+    fields.retain(|(k, _)| *k != "ho_ten");
+    let (status, _, html) =
+        post_multipart(&s, &v, &uri, &fields, &[("tep_0", "to-khai.pdf", &pdf)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let kept = input_value(&html, "giu_0").expect("the file is kept");
+    assert_eq!(kept.len(), 64);
+    assert!(!html.contains("id=\"tep_0-loi\""), "{html}");
+    let kept_name = input_value(&html, "giu_ten_0").unwrap();
+
+    // Corrected, without choosing the file again: the review lists it.
+    let mut fields = good_fields(&csrf, &key);
+    fields.push(("giu_0", &kept));
+    fields.push(("giu_ten_0", &kept_name));
+    let (status, _, review) = post_multipart(&s, &v, &uri, &fields, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    let back = review_fields(&review);
+    assert!(back.iter().any(|(k, v)| k == "tep_0" && *v == kept));
+
+    // "Sửa lại" from the review: the form again, entries and file kept, the same key.
+    let pairs: Vec<(&str, &str)> = back.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, form) = v.post_form(&s, &format!("{uri}/sua"), &pairs).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert_eq!(input_value(&form, "giu_0").as_deref(), Some(kept.as_str()));
+    assert_eq!(input_value(&form, "khoa").as_deref(), Some(key.as_str()));
+    assert!(form.contains("12 Phạm Thái Bường"));
+    // A made-up hash does not pass the confirmation.
+    let mut forged: Vec<(&str, &str)> = pairs.clone();
+    let fake = "ab".repeat(32);
+    for f in forged.iter_mut() {
+        if f.0 == "tep_0" {
+            f.1 = &fake;
+        }
+    }
+    let (status, _, _) = v.post_form(&s, &format!("{uri}/xac-nhan"), &forged).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, done) = v.post_form(&s, &format!("{uri}/xac-nhan"), &pairs).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert!(by_id(&done, "ma-ho-so").is_some());
 }
