@@ -204,6 +204,16 @@ async fn submit_dossier(
     (code, secret, fields)
 }
 
+/// Signs the demo citizen in and opens the submission form: (its URL, csrf, key).
+async fn open_form(s: &TestServer, v: &mut Visitor) -> (String, String, String) {
+    v.sign_in(s, "cong-dan-demo", PASSWORD).await;
+    let uri = format!("/nop-ho-so/{PROCEDURE}");
+    let (_, _, html) = v.get(s, &uri).await;
+    let csrf = csrf_field(&html);
+    let key = input_value(&html, "khoa").expect("idempotency key");
+    (uri, csrf, key)
+}
+
 async fn officer(s: &TestServer, id: &str) -> tinhso_store::dossiers::User {
     s.app.store.user(id).await.expect("user").expect("officer")
 }
@@ -386,10 +396,24 @@ async fn the_whole_citizen_journey() {
     };
     act(&s, "cv-phukhuong", &code, forward).await;
     act(&s, "ld-phukhuong", &code, action("approve")).await;
-    assert_eq!(
-        act(&s, "vt-phukhuong", &code, action("result_ready")).await,
-        9
-    );
+    // The clerk attaches the result (a scanned birth certificate).
+    let clerk = officer(&s, "vt-phukhuong").await;
+    let mut result_pdf = small_pdf();
+    result_pdf.extend_from_slice(b"% ket qua\n");
+    let result = s
+        .app
+        .upload_attachment(&clerk, "giay-khai-sinh.pdf", &result_pdf)
+        .await
+        .expect("result upload");
+    let ready = ActionRequest {
+        attachments: vec![tinhso_app::dossiers::AttachmentInput {
+            component: "Kết quả: Giấy khai sinh".into(),
+            sha256: result.sha256.clone(),
+            name: Some("giay-khai-sinh.pdf".into()),
+        }],
+        ..action("result_ready")
+    };
+    assert_eq!(act(&s, "vt-phukhuong", &code, ready).await, 9);
     assert_eq!(act(&s, "mc-phukhuong", &code, action("deliver")).await, 10);
 
     // The timeline in plain words; the files can be downloaded.
@@ -417,12 +441,14 @@ async fn the_whole_citizen_journey() {
             .unwrap_or_else(|| panic!("{step} after {last}: {timeline}"));
         last += at;
     }
-    let file = html
-        .split("href=\"")
-        .find(|p| p.starts_with(&format!("{page}/tep/")))
-        .and_then(|p| p.split('"').next())
-        .expect("a file link")
-        .to_string();
+    assert!(
+        html.contains("Đăng ký khai sinh cho con Nguyễn Minh An"),
+        "the e-form is shown"
+    );
+    // The result, from the agency, can be downloaded.
+    let file = format!("{page}/tep/{}", result.sha256);
+    assert!(html.contains(&format!("href=\"{file}\"")), "{html}");
+    assert!(html.contains("Kết quả: Giấy khai sinh"));
     let (status, h, body) = v.get(&s, &file).await;
     assert_eq!(status, StatusCode::OK);
     assert!(h[header::CONTENT_DISPOSITION]
@@ -625,11 +651,7 @@ async fn another_citizens_dossier_is_not_found() {
 async fn bad_input_is_refused_and_creates_nothing() {
     let s = portal_server().await;
     let mut v = Visitor::new();
-    v.sign_in(&s, "cong-dan-demo", PASSWORD).await;
-    let uri = format!("/nop-ho-so/{PROCEDURE}");
-    let (_, _, html) = v.get(&s, &uri).await;
-    let csrf = csrf_field(&html);
-    let key = input_value(&html, "khoa").unwrap();
+    let (uri, csrf, key) = open_form(&s, &mut v).await;
     let pdf = small_pdf();
 
     // Missing fields and the required file: 422, the entries kept, each error by its field.
@@ -700,4 +722,90 @@ async fn bad_input_is_refused_and_creates_nothing() {
 
     let (_, _, mine) = v.get(&s, "/ho-so-cua-toi").await;
     assert_eq!(mine.matches("class=\"ma-ho-so\"").count(), 0, "{mine}");
+}
+
+#[tokio::test]
+async fn pages_switch_to_english_and_need_a_citizen() {
+    let s = portal_server().await;
+    let mut v = Visitor::new();
+    // Not signed in: to the sign-in page, and back here afterwards.
+    let (status, h, _) = v.get(&s, "/ho-so-cua-toi").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(h[header::LOCATION], "/dang-nhap?tiep=/ho-so-cua-toi");
+    v.get(&s, "/ngon-ngu?chon=en&tiep=/").await;
+    let (_, _, html) = v.get(&s, "/thu-tuc/1.001193").await;
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains("Submit online"),
+        "{html}"
+    );
+    let (_, _, html) = v.get(&s, "/tra-cuu").await;
+    assert!(html.contains("Track a dossier"), "{html}");
+    v.sign_in(&s, "cong-dan-demo", PASSWORD).await;
+    let (_, _, html) = v.get(&s, "/ho-so-cua-toi").await;
+    assert!(html.contains("You have no dossiers yet."), "{html}");
+    let (_, _, html) = v.get(&s, "/nop-ho-so/1.001193").await;
+    assert!(
+        html.contains("Receiving agency") && html.contains("Full name"),
+        "{html}"
+    );
+    // A body over the form's limit is refused before it is read whole.
+    let huge = vec![b'x'; 81 * 1024 * 1024 + 2];
+    let (status, _, _) = post_multipart(
+        &s,
+        &v,
+        "/nop-ho-so/1.001193",
+        &[("csrf", "x")],
+        &[("tep_0", "a.pdf", &huge)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn valid_files_are_kept_when_the_form_comes_back() {
+    let s = portal_server().await;
+    let mut v = Visitor::new();
+    let (uri, csrf, key) = open_form(&s, &mut v).await;
+    let pdf = small_pdf();
+
+    // A missing name, a good file: the form comes back with the file kept.
+    let mut fields = good_fields(&csrf, &key);
+    fields.retain(|(k, _)| *k != "ho_ten");
+    let (status, _, html) =
+        post_multipart(&s, &v, &uri, &fields, &[("tep_0", "to-khai.pdf", &pdf)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let kept = input_value(&html, "giu_0").expect("the file is kept");
+    assert_eq!(kept.len(), 64);
+    assert!(!html.contains("id=\"tep_0-loi\""), "{html}");
+    let kept_name = input_value(&html, "giu_ten_0").unwrap();
+
+    // Corrected, without choosing the file again: the review lists it.
+    let mut fields = good_fields(&csrf, &key);
+    fields.push(("giu_0", &kept));
+    fields.push(("giu_ten_0", &kept_name));
+    let (status, _, review) = post_multipart(&s, &v, &uri, &fields, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    let back = review_fields(&review);
+    assert!(back.iter().any(|(k, v)| k == "tep_0" && *v == kept));
+
+    // "Sửa lại" from the review: the form again, entries and file kept, the same key.
+    let pairs: Vec<(&str, &str)> = back.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, form) = v.post_form(&s, &format!("{uri}/sua"), &pairs).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert_eq!(input_value(&form, "giu_0").as_deref(), Some(kept.as_str()));
+    assert_eq!(input_value(&form, "khoa").as_deref(), Some(key.as_str()));
+    assert!(form.contains("12 Phạm Thái Bường"));
+    // A made-up hash does not pass the confirmation.
+    let mut forged: Vec<(&str, &str)> = pairs.clone();
+    let fake = "ab".repeat(32);
+    for f in forged.iter_mut() {
+        if f.0 == "tep_0" {
+            f.1 = &fake;
+        }
+    }
+    let (status, _, _) = v.post_form(&s, &format!("{uri}/xac-nhan"), &forged).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, done) = v.post_form(&s, &format!("{uri}/xac-nhan"), &pairs).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert!(by_id(&done, "ma-ho-so").is_some());
 }

@@ -140,6 +140,8 @@ struct DossierTemplate {
     next: &'static str,
     due: Option<String>,
     received: String,
+    /// What the applicant asked for (the e-form's `noi_dung`).
+    request: Option<String>,
     steps: Vec<Step>,
     files: Vec<FileLink>,
     forms: Vec<FormLink>,
@@ -176,8 +178,7 @@ fn event_key(kind: &str) -> &'static str {
         "withdraw" => "portal.event.withdraw",
         "result_ready" => "portal.event.result_ready",
         "deliver" => "portal.event.deliver",
-        "apologize_and_extend" => "portal.event.apologize_and_extend",
-        _ => "portal.event.flag",
+        _ => "portal.event.apologize_and_extend",
     }
 }
 
@@ -249,8 +250,10 @@ pub async fn view_dossier_get(
         .map_err(page_error)?;
     let code = d.dossier.code.clone();
     let status = d.dossier.status;
+    // The scheduler's deadline flags are for staff; the citizen sees what happened.
     let steps = timeline
         .iter()
+        .filter(|e| e.detail.is_some())
         .map(|e| Step {
             at: p.datetime(&e.at),
             what: p.t(event_key(&e.kind)),
@@ -317,6 +320,12 @@ pub async fn view_dossier_get(
         next: p.t(next_key(status)),
         due: d.dossier.due.as_ref().map(|due| p.datetime(due)),
         received: p.datetime(&d.dossier.received_at),
+        request: d
+            .form
+            .get("noi_dung")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
         steps,
         files,
         forms,

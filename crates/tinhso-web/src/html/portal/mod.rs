@@ -9,6 +9,7 @@
 //! | GET `/thu-tuc/{code}` | one procedure; link `#nop-truc-tuyen` when it can be submitted online | anyone |
 //! | GET `/nop-ho-so/{code}` | the online form (`multipart/form-data`, `#form-nop-ho-so`) | citizen |
 //! | POST `/nop-ho-so/{code}` | checks and uploads, then the review page (`#form-xac-nhan`); 422 with the form again on bad input | citizen |
+//! | POST `/nop-ho-so/{code}/sua` | from the review back to the form, entries and files kept (`#nut-sua`) | citizen |
 //! | POST `/nop-ho-so/{code}/xac-nhan` | submits; the confirmation page shows the code (`#ma-ho-so`) and the look-up secret (`#ma-tra-cuu`) | citizen |
 //! | GET `/ho-so-cua-toi` | my dossiers (`#ds-ho-so`, one link `a.ma-ho-so` per dossier) | citizen |
 //! | GET `/ho-so-cua-toi/{code}` | one dossier: status (`#trang-thai`), due date, next step, timeline (`#dong-thoi-gian`), files, forms, actions | its citizen (another's is 404) |
@@ -28,8 +29,11 @@
 //! - Submission: `co_quan` (receiving agency e-ID), `ho_ten`, `so_dinh_danh`, `dien_thoai`,
 //!   `email`, `dia_chi`, `noi_dung` (what is asked), `ghi_chu`, and one file input
 //!   `tep_{i}` per component `i` of the procedure (0-based, in the catalog's order; components
-//!   the state already holds get none). Review: the same names as hidden fields, with
-//!   `tep_{i}` the uploaded file's SHA-256 and `ten_{i}` its name; button `#nut-xac-nhan`.
+//!   the state already holds get none). A file already uploaded (the form came back with
+//!   errors, or from the review) rides along as hidden `giu_{i}` (SHA-256) and `giu_ten_{i}`
+//!   (name), shown as `#giu_{i}-ten`; choosing a file replaces it. Review: the same names as
+//!   hidden fields, with `tep_{i}` the uploaded file's SHA-256 and `ten_{i}` its name; buttons
+//!   `#nut-xac-nhan` (submit) and `#nut-sua` (back to the form).
 //! - Supplement: `tep_{i}` per component, `ghi_chu`; button `#nut-bo-sung`.
 //! - Withdraw: `ly_do` (optional); button `#nut-rut`.
 //! - Rating: radio `diem` 1–5 (ids `diem-1`…`diem-5`), `nhan_xet`; button `#nut-danh-gia`.
@@ -285,7 +289,10 @@ pub async fn view_search_get(
     };
     let prev_url = (page > 1).then(|| link(page - 1));
     let next_url = (page * PAGE_SIZE < found.total).then(|| link(page + 1));
-    let fragment = headers.contains_key("hx-request") && !headers.contains_key("hx-boosted");
+    // htmx asks for the results only; a history restore or a boosted link wants the page.
+    let fragment = headers.contains_key("hx-request")
+        && !headers.contains_key("hx-boosted")
+        && !headers.contains_key("hx-history-restore-request");
     let mut resp = if fragment {
         render(&ResultsTemplate {
             p,

@@ -37,14 +37,16 @@ pub fn routes() -> Routes {
             "/nop-ho-so/{code}",
             post(view_submit_post).layer(DefaultBodyLimit::max(body_limit())),
         )
+        .post("/nop-ho-so/{code}/sua", view_edit_post)
         .post("/nop-ho-so/{code}/xac-nhan", view_confirm_post)
 }
 
-/// The body limit of a form with files: [`MAX_FILES`] files of the policy's size, plus 1 MiB.
+/// The body limit of a form with files: four files of the policy's size, plus 1 MiB (a
+/// larger body is a 413 before it is read whole).
 pub(crate) fn body_limit() -> usize {
     usize::try_from(upload_policy().max_bytes)
         .unwrap_or(usize::MAX)
-        .saturating_mul(MAX_FILES)
+        .saturating_mul(4)
         .saturating_add(1024 * 1024)
 }
 
@@ -67,6 +69,9 @@ impl MultipartForm {
     pub async fn read(mut m: Multipart) -> Result<Self, PageError> {
         let mut fields = HashMap::new();
         let mut files = Vec::new();
+        let max_file = usize::try_from(upload_policy().max_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
         let bad = |e: axum::extract::multipart::MultipartError| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 PageError::code(ErrorCode::PayloadTooLarge)
@@ -83,7 +88,14 @@ impl MultipartForm {
                 .collect::<String>();
             match field.file_name().map(str::to_string) {
                 Some(file_name) => {
-                    let bytes = field.bytes().await.map_err(bad)?;
+                    // Buffer at most one byte over the policy's limit: enough for the check
+                    // to refuse the file as too large; the rest is read and dropped.
+                    let mut field = field;
+                    let mut bytes: Vec<u8> = Vec::new();
+                    while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                        let room = max_file.saturating_sub(bytes.len());
+                        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    }
                     if !bytes.is_empty() || !file_name.is_empty() {
                         if files.len() >= MAX_FILES {
                             return Err(PageError::detail(
@@ -91,7 +103,7 @@ impl MultipartForm {
                                 format!("tối đa {MAX_FILES} tệp / at most {MAX_FILES} files"),
                             ));
                         }
-                        files.push((name, file_name, bytes.to_vec()));
+                        files.push((name, file_name, bytes));
                     }
                 }
                 None => {
@@ -145,6 +157,8 @@ pub(crate) struct ComponentInput {
     /// The state holds it (Chỉ thị 24/CT-TTg): never asked for.
     pub from_data: bool,
     pub error: Option<String>,
+    /// A file already uploaded for it (SHA-256, name): kept unless another is chosen.
+    pub kept: Option<(String, String)>,
 }
 
 pub(crate) fn component_inputs(pv: &ProcedureVersion) -> Vec<ComponentInput> {
@@ -159,6 +173,7 @@ pub(crate) fn component_inputs(pv: &ProcedureVersion) -> Vec<ComponentInput> {
             required: c.required && !c.obtainable_from_data,
             from_data: c.obtainable_from_data,
             error: None,
+            kept: None,
         })
         .collect()
 }
@@ -484,17 +499,31 @@ pub async fn view_submit_post(
         }
     }
     for c in components.iter_mut() {
-        if c.required && c.error.is_none() && !files.iter().any(|f| f.index == c.index) {
+        let has_new = files.iter().any(|f| f.index == c.index);
+        if !has_new && c.error.is_none() && !c.from_data {
+            if let Some((sha256, name)) = kept_file(|n| form.text(n), "giu", c.index) {
+                files.push(ReviewFile {
+                    index: c.index,
+                    component: c.name.clone(),
+                    sha256,
+                    name,
+                    size_kb: 0,
+                });
+                continue;
+            }
+        }
+        if c.required && c.error.is_none() && !has_new {
             c.error = Some(p.t("portal.submit.err_file_required").to_string());
         }
     }
-    let key = form.text("khoa");
-    let key = if key.is_empty() || key.len() > 200 {
-        random_token()
-    } else {
-        key
-    };
+    let key = key_or_new(form.text("khoa"));
     if !errors.is_empty() || components.iter().any(|c| c.error.is_some()) {
+        // The files that passed are kept: the citizen chooses only the refused ones again.
+        for f in &files {
+            if let Some(c) = components.iter_mut().find(|c| c.index == f.index) {
+                c.kept = Some((f.sha256.clone(), f.name.clone()));
+            }
+        }
         let html = render(&SubmitTemplate {
             code: pv.procedure.code.to_string(),
             name: pv.procedure.name.clone(),
@@ -525,6 +554,66 @@ pub async fn view_submit_post(
     .into_response())
 }
 
+/// A file the form carries over (`{prefix}_{i}` = SHA-256, `{prefix}_ten_{i}` or `ten_{i}` =
+/// its name), if the hash is well-formed. The confirmation checks the object exists.
+fn kept_file(get: impl Fn(&str) -> String, prefix: &str, i: usize) -> Option<(String, String)> {
+    let sha = get(&format!("{prefix}_{i}"));
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let name = match prefix {
+        "tep" => get(&format!("ten_{i}")),
+        _ => get(&format!("{prefix}_ten_{i}")),
+    };
+    Some((sha.to_ascii_lowercase(), name.chars().take(200).collect()))
+}
+
+/// A form field, trimmed ("" when absent).
+fn field(fields: &HashMap<String, String>, name: &str) -> String {
+    fields
+        .get(name)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The idempotency key the form carried, or a new one if it carried none usable.
+fn key_or_new(key: String) -> String {
+    if key.is_empty() || key.len() > 200 {
+        random_token()
+    } else {
+        key
+    }
+}
+
+/// `POST /nop-ho-so/{code}/sua`: back from the review to the form, entries and files kept.
+pub async fn view_edit_post(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    CsrfForm(p, fields): CsrfForm<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    citizen(&p)?;
+    let pv = online_procedure(&state, &code)?;
+    let get = |n: &str| field(&fields, n);
+    let e = Entries::from_fields(get);
+    let agencies = agency_choices(&state, &pv, &e.agency).await?;
+    let mut components = component_inputs(&pv);
+    for c in components.iter_mut().filter(|c| !c.from_data) {
+        c.kept = kept_file(get, "tep", c.index);
+    }
+    let key = get("khoa");
+    render(&SubmitTemplate {
+        code: pv.procedure.code.to_string(),
+        name: pv.procedure.name.clone(),
+        key: key_or_new(key),
+        agencies,
+        e,
+        components,
+        errors: Vec::new(),
+        max_mb: upload_policy().max_bytes / (1024 * 1024),
+        p,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "portal/submitted.html")]
 struct SubmittedTemplate {
@@ -541,12 +630,7 @@ pub async fn view_confirm_post(
 ) -> Result<Response, PageError> {
     let user = citizen(&p)?;
     let pv = online_procedure(&state, &code)?;
-    let get = |n: &str| {
-        fields
-            .get(n)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    };
+    let get = |n: &str| field(&fields, n);
     let e = Entries::from_fields(get);
     let agencies = agency_choices(&state, &pv, &e.agency).await?;
     if let Some((_, key)) = e.check(&agencies).first() {
