@@ -5,14 +5,27 @@
 
 use anyhow::{ensure, Context};
 
+use tinhso_domain::dossier::Role;
+
 use crate::harness::{self, DEMO_PASSWORD};
 
 const ADMIN: &str = "qt-tinh";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for the admin pages to land on main"]
+#[ignore = "waits for the admin pages (crates/tinhso-web/src/html/admin.rs) to land on main"]
 async fn province_admin_creates_an_officer_and_edits_the_calendar() {
-    harness::run("admin", |_server, b| async move {
+    harness::run("admin", |server, b| async move {
+        // The demo's province administrator, or one like it where the demo has none.
+        if server.user(ADMIN).await.is_err() {
+            server
+                .add_user(
+                    ADMIN,
+                    "Đặng Thị Thu (quản trị tỉnh)",
+                    None,
+                    Role::ProvinceAdmin,
+                )
+                .await?;
+        }
         b.sign_in(ADMIN, DEMO_PASSWORD, "admin-overview").await?;
         ensure!(
             b.path().await?.starts_with("/quan-tri"),

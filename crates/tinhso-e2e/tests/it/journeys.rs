@@ -21,7 +21,6 @@ const PROCEDURE: &str = "1.001193";
 const SUPPLEMENT_REASON: &str = "Tờ khai chưa có chữ ký của người yêu cầu";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for the portal and officer pages to land on main"]
 async fn citizen_submits_online_and_follows_the_dossier_to_its_result() {
     harness::run("journey", |server, b| async move {
         let files = TestFiles::new("journey")?;
@@ -209,7 +208,6 @@ async fn citizen_submits_online_and_follows_the_dossier_to_its_result() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for the portal and officer pages to land on main"]
 async fn a_citizen_cannot_open_or_touch_another_citizens_dossier() {
     harness::run("other-citizen", |server, b| async move {
         let code = server.submit_online(CITIZEN, PROCEDURE).await?;
@@ -276,7 +274,6 @@ async fn a_citizen_cannot_open_or_touch_another_citizens_dossier() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for the portal and officer pages to land on main"]
 async fn an_officer_cannot_act_on_another_agencys_dossier() {
     harness::run("other-agency", |server, b| async move {
         let code = server.submit_online(CITIZEN, PROCEDURE).await?;

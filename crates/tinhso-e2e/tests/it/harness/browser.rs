@@ -248,7 +248,7 @@ fetch(path, {method: 'POST', body, credentials: 'same-origin', redirect: 'manual
             .el("form[action='/dang-nhap'] button[type=submit]")
             .await?;
         self.click_to(&submit, landing).await?;
-        if self.has("form[action='/dang-nhap'] [role=alert]").await? {
+        if self.path().await?.starts_with("/dang-nhap") && self.has("[role=alert]").await? {
             bail!(
                 "signing in as {account} failed: {}",
                 self.body_text().await?
