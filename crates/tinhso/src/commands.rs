@@ -475,7 +475,7 @@ fn ask_password() -> anyhow::Result<String> {
             .stdin(std::process::Stdio::inherit())
             .status();
     };
-    let mut ask = |prompt: &str| -> anyhow::Result<String> {
+    let ask = |prompt: &str| -> anyhow::Result<String> {
         eprint!("{prompt}");
         std::io::stderr().flush()?;
         echo(false);
