@@ -293,11 +293,10 @@ impl App {
             reference = answer.reference.as_deref().unwrap_or(""),
             "identity verified (e-ID level 2)"
         );
-        Ok(self
-            .store
+        self.store
             .citizen_account(user_id)
             .await?
-            .ok_or(AccountError::NotACitizen)?)
+            .ok_or(AccountError::NotACitizen)
     }
 
     /// Refuses with [`AccountError::Throttled`] while `key` is locked out.
