@@ -12,7 +12,6 @@ use crate::harness::{self, DEMO_PASSWORD};
 const ADMIN: &str = "qt-tinh";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "waits for the admin pages (crates/tinhso-web/src/html/admin.rs) to land on main"]
 async fn province_admin_creates_an_officer_and_edits_the_calendar() {
     harness::run("admin", |server, b| async move {
         // The demo's province administrator, or one like it where the demo has none.
@@ -86,11 +85,23 @@ async fn province_admin_creates_an_officer_and_edits_the_calendar() {
             "the entry is still listed"
         );
 
-        // A workflow preview: the default workflow of 1.001193, unchanged.
+        // A workflow preview: the default workflow of 1.001193 with its appraisal step renamed
+        // (an unchanged definition is refused).
         b.open("/quan-tri/thu-tuc", "admin-procedures").await?;
         b.el("table#procedures").await?;
         b.open("/quan-tri/thu-tuc/1.001193", "admin-procedure")
             .await?;
+        let renamed = b
+            .driver
+            .execute(
+                r#"const t = document.getElementById('definition');
+const before = t.value;
+t.value = before.replace('Thẩm định hồ sơ', 'Thẩm định hồ sơ và đối chiếu');
+return t.value !== before;"#,
+                [],
+            )
+            .await?;
+        ensure!(renamed.json() == true, "no appraisal step in the editor");
         let preview = b.el("#preview-workflow").await?;
         b.click_to(&preview, "admin-workflow-preview").await?;
         b.el("#live-count").await?;

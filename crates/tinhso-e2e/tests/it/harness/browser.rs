@@ -28,6 +28,9 @@ pub struct Browser {
     step: Arc<AtomicU32>,
     /// The last page checked, for failure messages.
     last: Arc<std::sync::Mutex<String>>,
+    /// Fingerprints of the markup already checked in this test: an identical page (the
+    /// sign-in form again, the home page after each sign-out) is not checked twice.
+    seen: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 /// Chromium's switches: headless (unless `TINHSO_E2E_HEADFUL=1`), usable as root in a container,
@@ -82,6 +85,7 @@ impl Browser {
             test: test.into(),
             step: Arc::new(AtomicU32::new(0)),
             last: Arc::default(),
+            seen: Arc::default(),
         })
     }
 
@@ -313,6 +317,34 @@ fetch(path, {method: 'POST', body, credentials: 'same-origin', redirect: 'manual
     pub async fn check_page(&self, name: &str) -> anyhow::Result<()> {
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) =
             format!("{name} ({})", self.path_or_unknown().await);
+        // The markup without attribute values that change per request (CSRF tokens,
+        // idempotency keys), hashed (FNV-1a): the same page gives the same checks.
+        let print = self
+            .driver
+            .execute(
+                r#"const html = document.documentElement.outerHTML.replace(/value="[^"]*"/g, '');
+let h = 0x811c9dc5;
+for (let i = 0; i < html.length; i++) { h ^= html.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+return h.toString(16) + ':' + html.length;"#,
+                [],
+            )
+            .await?;
+        let print = print.json().as_str().unwrap_or_default().to_string();
+        if !self
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(print)
+        {
+            let console = self.console_problems().await?;
+            if !console.is_empty() {
+                bail!(
+                    "page {name:?}: browser console:\n  {}",
+                    console.join("\n  ")
+                );
+            }
+            return Ok(());
+        }
         let shot = self.screenshot(name).await?;
         let console = self.console_problems().await?;
         let axe = self.axe(name).await?;
