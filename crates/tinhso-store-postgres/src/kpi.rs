@@ -7,12 +7,12 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::PgConnection;
 use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
-use tinhso_store::dossiers::{DossierWrite, NewDossier};
-use tinhso_store::group_commit::WriteRequest;
+use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
-    counter_key, defining_day, indicator_bit, parse_facts, rebuild_facts, segments, CounterChanges,
-    CounterRow, DefiningDay, FactsRow, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild,
-    KpiScope, KpiStore, Refacts, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    bulk_group, bulk_ids, counter_key, defining_day, indicator_bit, parse_facts, rebuild_facts,
+    segments, CounterChanges, CounterRow, DefiningDay, FactsRow, Grain, KpiDossier,
+    KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts, REBUILD_CHUNK,
+    REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -381,32 +381,9 @@ impl KpiStore for PostgresStore {
         if dossiers.is_empty() {
             return Ok(Vec::new());
         }
-        let group = [WriteRequest {
-            writes: dossiers
-                .into_iter()
-                .map(|mut d| {
-                    d.idempotency = None;
-                    d.outbox.clear();
-                    DossierWrite::Create(Box::new(d))
-                })
-                .collect(),
-            at,
-        }];
+        let group = bulk_group(dossiers, at);
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let results = crate::dossiers::write_batched(&mut tx, &group)
-            .await?
-            .ok_or_else(|| StoreError::Other("the bulk load could not be planned".into()))?;
-        let mut ids = Vec::new();
-        for result in results.into_iter().flatten() {
-            match result {
-                Ok(outcome) => ids.push(outcome.dossier_id),
-                Err(e) => {
-                    return Err(StoreError::Conflict(format!(
-                        "a dossier of the bulk load was refused: {e}"
-                    )))
-                }
-            }
-        }
+        let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group).await?)?;
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
     }

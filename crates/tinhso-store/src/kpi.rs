@@ -36,7 +36,8 @@ use tinhso_domain::kpi::{
     Standing,
 };
 
-use crate::dossiers::NewDossier;
+use crate::dossiers::{DossierWrite, NewDossier};
+use crate::group_commit::{WriteRequest, WriteResult};
 use crate::{Progress, StoreError, StoreResult};
 
 /// The grain a counter row is kept at.
@@ -527,6 +528,38 @@ pub fn rebuild_facts(
     fresh.code = dossier.code.clone();
     let changed = stored.as_ref() != Some(&fresh);
     Ok((Some(fresh), changed))
+}
+
+/// The one group a bulk load writes: every dossier as a create, without idempotency keys or
+/// outbox messages.
+pub fn bulk_group(dossiers: Vec<NewDossier>, at: jiff::Timestamp) -> [WriteRequest; 1] {
+    [WriteRequest {
+        writes: dossiers
+            .into_iter()
+            .map(|mut d| {
+                d.idempotency = None;
+                d.outbox.clear();
+                DossierWrite::Create(Box::new(d))
+            })
+            .collect(),
+        at,
+    }]
+}
+
+/// The ids a bulk load's group produced, or the first refusal (the transaction must then be
+/// rolled back: a bulk load is all or nothing).
+pub fn bulk_ids(results: Option<Vec<Vec<WriteResult>>>) -> StoreResult<Vec<i64>> {
+    let results =
+        results.ok_or_else(|| StoreError::Other("the bulk load could not be planned".into()))?;
+    results
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            r.map(|o| o.dossier_id).map_err(|e| {
+                StoreError::Conflict(format!("a dossier of the bulk load was refused: {e}"))
+            })
+        })
+        .collect()
 }
 
 /// Dossiers read per chunk by a rebuild, and counter rows held before they are flushed.
