@@ -113,7 +113,9 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
             }
         }
     });
-    let result = axum::serve(listener, router(state))
+    // The peer address reaches handlers (sign-in throttling per client address).
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     refresher.abort();

@@ -11,6 +11,7 @@ use tinhso_app::{App, AppSettings, FixedClock};
 use tinhso_web::{router, AppState, Metrics};
 use tower::ServiceExt;
 
+mod accounts;
 mod admin;
 mod authz;
 mod dossiers;
