@@ -766,6 +766,9 @@ pub struct WorkflowPreview {
     /// The live dossiers, newest first (at most [`PREVIEW_LIST_LIMIT`]).
     pub live: Vec<LiveDossier>,
     pub live_total: u64,
+    /// The steps are those of the version in force: saving would change nothing (and is
+    /// refused).
+    pub unchanged: bool,
 }
 
 /// How many live dossiers the preview lists by code.
@@ -824,7 +827,8 @@ impl App {
 
     /// Parses and checks a new workflow for `code` and lists the live dossiers it would NOT
     /// change: every dossier keeps the version it was received with; only new dossiers take the
-    /// new version. Province administrators only. Nothing is written.
+    /// new version. Province administrators only. Nothing is written. A definition identical
+    /// to the version in force is previewed (marked `unchanged`) but cannot be saved.
     pub async fn admin_preview_workflow(
         &self,
         by: &User,
@@ -852,9 +856,7 @@ impl App {
                 .iter()
                 .map(|p| Problem::new("definition", "workflow", p.to_string())),
         );
-        if def.steps == current.current.steps {
-            problems.push(Problem::new("definition", "workflow_unchanged", ""));
-        }
+        let unchanged = def.steps == current.current.steps;
         if !problems.is_empty() {
             return Err(AdminError::Invalid(problems));
         }
@@ -865,6 +867,7 @@ impl App {
             pinned,
             live,
             live_total,
+            unchanged,
         })
     }
 
@@ -879,6 +882,9 @@ impl App {
         based_on: u32,
     ) -> AdminResult<WorkflowDefinition> {
         let preview = self.admin_preview_workflow(by, code, json).await?;
+        if preview.unchanged {
+            return Err(AdminError::one("definition", "workflow_unchanged", ""));
+        }
         if preview.based_on != based_on {
             return Err(AdminError::one("", "workflow_moved", ""));
         }

@@ -1319,6 +1319,7 @@ struct PreviewTemplate {
     pinned: Vec<(u32, u64)>,
     live: Vec<LiveRow>,
     live_total: u64,
+    unchanged: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -1364,6 +1365,7 @@ fn preview_page(
         pinned: pinned.into_iter().collect(),
         live,
         live_total: pv.live_total,
+        unchanged: pv.unchanged,
         name,
         p,
     })

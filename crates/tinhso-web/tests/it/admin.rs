@@ -572,6 +572,27 @@ async fn workflow_edits_are_validated_previewed_and_saved_as_a_new_version() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("JSON"), "{html}");
 
+    // Unchanged: previewed (the live dossiers are listed), but it cannot be saved.
+    let same = serde_json::to_value(&current).unwrap().to_string();
+    let (status, _, html) = v
+        .post_form(
+            &s,
+            &format!("{page}/xem-truoc"),
+            &[("csrf", &token), ("definition", &same)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(by_id(&html, "live-count"), "2");
+    assert!(html.contains("id=\"unchanged\"") && !html.contains("id=\"save-workflow\""));
+    let (status, _, _) = v
+        .post_form(
+            &s,
+            &format!("{page}/luu"),
+            &[("csrf", &token), ("definition", &same), ("based_on", "1")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
     // Valid: appraisal gets more time, approval less. The preview lists the live dossiers.
     def["steps"][1]["share_percent"] = 55.into();
     def["steps"][2]["share_percent"] = 15.into();
