@@ -853,3 +853,127 @@ async fn users_and_tokens() {
         assert!(orphan.is_err(), "an officer belongs to an agency");
     }
 }
+
+/// The actions a user may take now, by kind (`App::available_actions`).
+async fn available(o: &Office, user: &User, code: &str) -> Vec<tinhso_domain::dossier::ActionKind> {
+    o.app
+        .available_actions(user, code)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", o.engine))
+        .into_iter()
+        .map(|a| a.kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn available_actions_follow_the_workflow_step_role_and_state() {
+    use tinhso_domain::dossier::ActionKind::*;
+    for t in engines::all().await {
+        let o = office(t).await;
+        let e = o.engine;
+        let code = o
+            .app
+            .submit_dossier(&o.officer, counter_intake(), None)
+            .await
+            .unwrap()
+            .code;
+        // Received, at the one-stop step: only the one-stop officer moves it.
+        assert_eq!(
+            available(&o, &o.officer, &code).await,
+            [Accept, Refuse, RequestSupplement, Withdraw],
+            "{e}"
+        );
+        for user in [&o.specialist, &o.leader, &o.clerk] {
+            assert!(
+                available(&o, user, &code).await.is_empty(),
+                "{e}: {}",
+                user.id
+            );
+        }
+        // Another agency's officer: the dossier is not theirs to see.
+        assert!(matches!(
+            o.app.available_actions(&o.other_officer, &code).await,
+            Err(DossierError::Forbidden)
+        ));
+
+        act(
+            &o,
+            &o.officer,
+            &code,
+            action("accept"),
+            "2026-03-02T09:00:00",
+        )
+        .await;
+        assert_eq!(
+            available(&o, &o.specialist, &code).await,
+            [
+                RequestSupplement,
+                RequestFinancialObligation,
+                Forward,
+                TransferToAgency,
+                Stop
+            ],
+            "{e}"
+        );
+        let forward = o.app.available_actions(&o.specialist, &code).await.unwrap();
+        let steps = &forward.iter().find(|a| a.kind == Forward).unwrap().to_steps;
+        assert_eq!(
+            steps,
+            &[("approve".to_string(), "Phê duyệt, ký số".to_string())]
+        );
+        assert_eq!(available(&o, &o.officer, &code).await, [Withdraw], "{e}");
+        assert_eq!(
+            available(&o, &o.leader, &code).await,
+            [ApologizeAndExtend],
+            "{e}"
+        );
+        assert!(available(&o, &o.clerk, &code).await.is_empty(), "{e}");
+
+        let forward = ActionRequest {
+            to_step: Some("approve".into()),
+            ..action("forward")
+        };
+        act(&o, &o.specialist, &code, forward, "2026-03-02T09:10:00").await;
+        assert_eq!(
+            available(&o, &o.leader, &code).await,
+            [Forward, Approve, Stop, ApologizeAndExtend],
+            "{e}"
+        );
+        assert!(available(&o, &o.specialist, &code).await.is_empty(), "{e}");
+
+        act(
+            &o,
+            &o.leader,
+            &code,
+            action("approve"),
+            "2026-03-02T09:20:00",
+        )
+        .await;
+        assert_eq!(available(&o, &o.clerk, &code).await, [ResultReady], "{e}");
+        act(
+            &o,
+            &o.clerk,
+            &code,
+            action("result_ready"),
+            "2026-03-02T09:30:00",
+        )
+        .await;
+        assert_eq!(available(&o, &o.officer, &code).await, [Deliver], "{e}");
+        assert!(available(&o, &o.leader, &code).await.is_empty(), "{e}");
+        act(
+            &o,
+            &o.officer,
+            &code,
+            action("deliver"),
+            "2026-03-02T09:40:00",
+        )
+        .await;
+        for user in [&o.officer, &o.specialist, &o.leader, &o.clerk] {
+            assert!(
+                available(&o, user, &code).await.is_empty(),
+                "{e}: {}",
+                user.id
+            );
+        }
+    }
+}
