@@ -471,8 +471,12 @@ pub fn upload_policy() -> UploadPolicy {
 
 /// SHA-256 (hex) of a request: `operation \n target \n canonical JSON`.
 pub fn request_hash(operation: &str, target: &str, request: &impl Serialize) -> String {
-    // serde_json's maps are ordered by key and struct fields by declaration: canonical.
-    let body = serde_json::to_string(request).unwrap_or_default();
+    // Canonical JSON (keys sorted at every level), not `to_string`: serde_json keeps insertion
+    // order when any crate of the build enables its `preserve_order` feature, and a retried
+    // request with its keys in another order must still be the same request.
+    let body = serde_json::to_value(request)
+        .map(|v| tinhso_store::chain::canonical(&v))
+        .unwrap_or_default();
     let mut h = Sha256::new();
     h.update(operation.as_bytes());
     h.update(b"\n");
