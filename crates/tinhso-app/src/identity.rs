@@ -53,14 +53,14 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// `len` bytes from the operating system's random source.
-pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf).map_err(|e| e.to_string())?;
     Ok(buf)
 }
 
 /// Compares two strings in time that depends only on their lengths (for secret hashes).
-pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

@@ -13,6 +13,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
+use tinhso_domain::identity::PasswordProblem;
 use tinhso_store::dossiers::User;
 use tinhso_store::sessions::NewSession;
 use tinhso_store::StoreError;
@@ -46,9 +47,10 @@ pub struct SignedIn {
     pub expires_at: jiff::Timestamp,
 }
 
-/// Shortest and longest password accepted (NIST SP 800-63B: at least 8, allow long ones).
-pub const PASSWORD_MIN_CHARS: usize = 8;
-pub const PASSWORD_MAX_CHARS: usize = 128;
+/// Shortest and longest password accepted: the one policy of
+/// [`tinhso_domain::identity::check_password`] (10–128 characters), re-exported for messages.
+pub const PASSWORD_MIN_CHARS: usize = tinhso_domain::identity::MIN_PASSWORD_CHARS;
+pub const PASSWORD_MAX_CHARS: usize = tinhso_domain::identity::MAX_PASSWORD_CHARS;
 
 fn argon2() -> Argon2<'static> {
     // 19 MiB, t = 2, p = 1: constants inside the documented ranges, so `new` cannot fail.
@@ -56,26 +58,27 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Checks the length rules; returns the reason in Vietnamese and English when refused.
-pub fn check_password(password: &str) -> Result<(), SessionError> {
-    let n = password.chars().count();
-    if n < PASSWORD_MIN_CHARS {
-        return Err(SessionError::WeakPassword(
-            "cần ít nhất 8 ký tự / at least 8 characters",
-        ));
+/// Checks a new password against the platform's one password policy
+/// ([`tinhso_domain::identity::check_password`]): `identifiers` are strings it must not contain
+/// (the user id, phone number, e-mail name).
+pub fn check_password(password: &str, identifiers: &[&str]) -> Result<(), SessionError> {
+    tinhso_domain::identity::check_password(password, identifiers)
+        .map_err(|p| SessionError::WeakPassword(password_problem_message(p)))
+}
+
+/// The bilingual message of a refused password.
+pub fn password_problem_message(p: PasswordProblem) -> &'static str {
+    match p {
+        PasswordProblem::TooShort => "cần ít nhất 10 ký tự / at least 10 characters",
+        PasswordProblem::TooLong => "tối đa 128 ký tự / at most 128 characters",
+        PasswordProblem::TooRepetitive => "quá ít ký tự khác nhau / too few different characters",
+        PasswordProblem::TooCommon => {
+            "là một mật khẩu quá phổ biến / one of the most common passwords"
+        }
+        PasswordProblem::ContainsIdentifier => {
+            "không được chứa tên tài khoản / must not contain the account name"
+        }
     }
-    if n > PASSWORD_MAX_CHARS {
-        return Err(SessionError::WeakPassword(
-            "tối đa 128 ký tự / at most 128 characters",
-        ));
-    }
-    let first = password.chars().next().unwrap_or(' ');
-    if password.trim().is_empty() || password.chars().all(|c| c == first) {
-        return Err(SessionError::WeakPassword(
-            "không được chỉ lặp một ký tự / not one character repeated",
-        ));
-    }
-    Ok(())
 }
 
 /// The Argon2id PHC string of `password`.
@@ -115,7 +118,7 @@ pub fn csrf_token(session_token: &str) -> String {
 impl App {
     /// Sets a user's password (policy checked) and ends their other sessions.
     pub async fn set_password(&self, user_id: &str, password: &str) -> Result<(), SessionError> {
-        check_password(password)?;
+        check_password(password, &[user_id])?;
         if self.store.user(user_id).await?.is_none() {
             return Err(SessionError::UserNotFound);
         }
@@ -203,12 +206,18 @@ mod tests {
 
     #[test]
     fn password_rules() {
-        assert!(check_password("1234567").is_err());
-        assert!(check_password("aaaaaaaaaa").is_err());
-        assert!(check_password(&"ab".repeat(65)).is_err());
-        assert!(check_password("Khanh-Hoa-2026").is_ok());
-        // Eight characters, not eight bytes.
-        assert!(check_password("đường hẻm").is_ok());
+        // The one policy of the domain, for staff as for citizens.
+        assert!(check_password("1234567", &[]).is_err());
+        assert!(check_password("Khanh-Hoa", &[]).is_err(), "9 characters");
+        assert!(check_password("aaaaaaaaaa", &[]).is_err());
+        assert!(check_password(&"ab".repeat(65), &[]).is_err());
+        assert!(check_password("Khanh-Hoa-2026", &[]).is_ok());
+        assert!(matches!(
+            check_password("cv-phukhuong-2026", &["cv-phukhuong"]),
+            Err(SessionError::WeakPassword(m)) if m.contains("account name")
+        ));
+        // Ten characters, not ten bytes.
+        assert!(check_password("đường hẻm!", &[]).is_ok());
     }
 
     #[test]

@@ -52,11 +52,11 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -
 
 /// 32 random bytes as 64 hex digits (all-zero only if the OS has no randomness at all).
 pub fn random_token() -> String {
-    let mut buf = [0u8; 32];
-    if getrandom::fill(&mut buf).is_err() {
-        tracing::error!("no randomness available / không có nguồn ngẫu nhiên");
-    }
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    let buf = tinhso_app::identity::random_bytes::<32>().unwrap_or_else(|e| {
+        tracing::error!("no randomness available / không có nguồn ngẫu nhiên: {e}");
+        [0u8; 32]
+    });
+    hex::encode(buf)
 }
 
 /// A link of the site navigation.
@@ -253,11 +253,8 @@ impl Page {
 
     /// Checks a submitted CSRF token (constant time) and the `Origin`, if the browser sent one.
     pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
-        let a = self.csrf.as_bytes();
-        let b = submitted.trim().as_bytes();
-        let same = !a.is_empty()
-            && a.len() == b.len()
-            && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+        let same = !self.csrf.is_empty()
+            && tinhso_app::identity::constant_time_eq(&self.csrf, submitted.trim());
         if same {
             Ok(())
         } else {
