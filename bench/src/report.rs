@@ -103,6 +103,38 @@ impl Row {
         Some(ok as f64 / total as f64)
     }
 
+    /// What makes this row a failed run rather than a figure: a 5xx answer (the server broke),
+    /// or HTTP requests of which none succeeded. Slowness never is.
+    pub fn failure(&self) -> Option<String> {
+        let server_errors: u64 = self
+            .statuses
+            .iter()
+            .filter(|(s, _)| s.starts_with('5'))
+            .map(|(_, n)| n)
+            .sum();
+        if server_errors > 0 {
+            let sample = self
+                .first_errors
+                .iter()
+                .find(|(s, _)| s.starts_with('5'))
+                .map_or(String::new(), |(s, e)| format!(": first {s}: {e}"));
+            return Some(format!(
+                "{} {} ({}): {server_errors} answers 5xx{sample}",
+                self.engine, self.id, self.scenario
+            ));
+        }
+        if self.ok_share() == Some(0.0) {
+            return Some(format!(
+                "{} {} ({}): no request succeeded ({})",
+                self.engine,
+                self.id,
+                self.scenario,
+                self.ok_text()
+            ));
+        }
+        None
+    }
+
     fn ok_text(&self) -> String {
         let Some(share) = self.ok_share() else {
             return "—".into();
@@ -590,6 +622,27 @@ mod tests {
         fill_ratios(&mut rows);
         assert!(rows[2].compared_to.is_empty());
         assert!(rows[3].compared_to.is_empty());
+    }
+
+    #[test]
+    fn server_errors_and_total_failure_fail_the_run_slowness_does_not() {
+        let mut r = Row::new("a", "intake", "sqlite", "http", "req/s");
+        r.statuses.insert("201".into(), 10);
+        r.statuses.insert("422".into(), 2);
+        r.io_errors = 1;
+        r.throughput = 0.5;
+        assert_eq!(r.failure(), None);
+        r.statuses.insert("500".into(), 1);
+        r.first_errors
+            .insert("500".into(), "POST /api/v1/dossiers → boom".into());
+        assert!(r.failure().is_some_and(|f| f.contains("boom")));
+        let mut dead = Row::new("b", "mix", "postgres", "http", "req/s");
+        dead.io_errors = 64;
+        assert!(dead.failure().is_some());
+        assert_eq!(
+            Row::new("c0", "sql", "sqlite", "sql", "q/s").failure(),
+            None
+        );
     }
 
     #[test]

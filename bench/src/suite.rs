@@ -242,6 +242,12 @@ pub async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
         std::fs::write(path, report.render_markdown())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    // A 5xx answer or a scenario where nothing succeeded fails the run (what CI relies on);
+    // figures are never judged.
+    let failures: Vec<String> = report.rows.iter().filter_map(Row::failure).collect();
+    if !failures.is_empty() {
+        bail!("the server failed:\n{}", failures.join("\n"));
+    }
     Ok(())
 }
 

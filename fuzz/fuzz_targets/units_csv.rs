@@ -2,9 +2,9 @@
 //! (any bytes).
 //!
 //! Properties: never panics; every unit code is canonical (digits only, 2 / 3 / 5 wide for a
-//! province / district / commune), every commune has a name, latitude and longitude lie in range,
+//! province / district / commune), every unit has a name, latitude and longitude lie in range,
 //! `valid_to` is never before `valid_from`; succession codes are canonical; problems point at
-//! line ≥ 2 when the input has no CR.
+//! line ≥ 2.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,12 +13,6 @@ use tinhso_domain::units::UnitKind;
 
 fn canonical(code: &str, width: usize) -> bool {
     code.len() == width && code.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The csv crate reports a record's line one too low after a CRLF terminator (rust-csv issue
-/// 395, FUZZING.md finding 1), so line numbers are only checked for LF-only input.
-fn lines_are_exact(data: &[u8]) -> bool {
-    !data.contains(&b'\r')
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -42,14 +36,7 @@ fuzz_target!(|data: &[u8]| {
                 "parent code not canonical: {unit:?}"
             );
         }
-        // Province and district names are not checked by the parser (FUZZING.md finding 3):
-        // only communes are held to a name here.
-        if unit.kind == UnitKind::Commune {
-            assert!(
-                !unit.name.trim().is_empty(),
-                "commune without a name: {unit:?}"
-            );
-        }
+        assert!(!unit.name.trim().is_empty(), "unit without a name: {unit:?}");
         if let Some(lat) = unit.lat {
             assert!(
                 (-90.0..=90.0).contains(&lat),
@@ -80,8 +67,6 @@ fuzz_target!(|data: &[u8]| {
         assert!(canonical(&s.new_code, 5), "new commune code: {s:?}");
     }
     for problem in &file.problems {
-        if lines_are_exact(data) {
-            assert!(problem.line >= 2, "problem on the header line: {problem:?}");
-        }
+        assert!(problem.line >= 2, "problem on the header line: {problem:?}");
     }
 });

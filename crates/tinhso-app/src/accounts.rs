@@ -59,7 +59,7 @@ pub enum AccountError {
     #[error("mật khẩu yếu / weak password: {0}")]
     WeakPassword(PasswordProblem),
     #[error(
-        "cần họ và tên (tối đa 200 ký tự) / a full name of at most 200 characters is required"
+        "cần họ và tên (tối đa 200 ký tự, không có ký tự điều khiển ẩn) / a full name of at most 200 characters, without hidden control characters, is required"
     )]
     NameRequired,
     #[error("số điện thoại hoặc thư điện tử này đã có tài khoản / this phone number or e-mail address already has an account")]
@@ -166,7 +166,10 @@ fn normalized_login(login: &str) -> String {
 
 fn clean_name(name: &str) -> Result<String, AccountError> {
     let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() || name.chars().count() > 200 {
+    if name.is_empty()
+        || name.chars().count() > 200
+        || tinhso_domain::text::hidden_control(&name).is_some()
+    {
         return Err(AccountError::NameRequired);
     }
     Ok(name)

@@ -215,6 +215,20 @@ fn generate_password() -> AdminResult<String> {
         .collect())
 }
 
+/// A name typed by an administrator: present, at most `max` characters, no hidden control
+/// characters (a bidirectional override would reverse what follows the name on every page).
+fn check_name(problems: &mut Vec<Problem>, name: &str, max: usize) {
+    if name.is_empty() || name.chars().count() > max {
+        problems.push(Problem::new("name", "name_required", ""));
+    } else if let Some(c) = tinhso_domain::text::hidden_control(name) {
+        problems.push(Problem::new(
+            "name",
+            "hidden_control",
+            format!("U+{:04X}", u32::from(c)),
+        ));
+    }
+}
+
 impl App {
     /// Accounts `by` manages, filtered, by agency then id.
     pub async fn admin_users(&self, by: &User, filter: &UserFilter) -> AdminResult<Vec<User>> {
@@ -310,9 +324,7 @@ impl App {
             problems.push(Problem::new("id", "id_taken", id.clone()));
         }
         let name = form.name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            problems.push(Problem::new("name", "name_required", ""));
-        }
+        check_name(&mut problems, name, 200);
         if !form.password.is_empty() {
             if let Err(SessionError::WeakPassword(m)) = check_password(&form.password, &[&id]) {
                 problems.push(Problem::new("password", "weak_password", m));
@@ -355,9 +367,7 @@ impl App {
             .check_staff(&scope, &form.agency, &form.roles, &mut problems)
             .await?;
         let name = form.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 200 {
-            problems.push(Problem::new("name", "name_required", ""));
-        }
+        check_name(&mut problems, &name, 200);
         if existing.id == by.id {
             let keeps = |r: Role| !by.roles.contains(&r) || form.roles.contains(&r);
             if !keeps(Role::ProvinceAdmin) || !keeps(Role::AgencyAdmin) {
@@ -541,9 +551,7 @@ impl App {
             }
         };
         let name = form.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 300 {
-            problems.push(Problem::new("name", "name_required", ""));
-        }
+        check_name(&mut problems, &name, 300);
         let level = AGENCY_LEVELS
             .into_iter()
             .find(|l| level_name(*l) == form.level.trim());
@@ -678,9 +686,7 @@ impl App {
             }
         };
         let name = name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 200 {
-            problems.push(Problem::new("name", "name_required", ""));
-        }
+        check_name(&mut problems, &name, 200);
         if let Some(d) = day {
             if let Some(existing) = self.store.calendar_days(d, d).await?.first() {
                 problems.push(Problem::new(

@@ -671,13 +671,33 @@ fn view(state: &Dossier, ctx: &DossierContext, events: u32, secret: Option<Strin
     }
 }
 
-fn validate_text(field: &str, text: &str, max: usize) -> DossierResult<()> {
+pub(crate) fn validate_text(field: &str, text: &str, max: usize) -> DossierResult<()> {
     if text.chars().count() > max {
         return Err(DossierError::InvalidRequest(format!(
             "{field}: tối đa {max} ký tự / at most {max} characters"
         )));
     }
+    if let Some(c) = tinhso_domain::text::hidden_control(text) {
+        return Err(DossierError::InvalidRequest(format!(
+            "{field}: có ký tự điều khiển ẩn U+{:04X} / contains the hidden control character U+{:04X}",
+            u32::from(c),
+            u32::from(c)
+        )));
+    }
     Ok(())
+}
+
+/// Every key and text of an e-form is shown on pages and printed forms: no hidden controls.
+fn validate_form_text(form: &Value) -> DossierResult<()> {
+    match form {
+        Value::String(text) => validate_text("form", text, usize::MAX),
+        Value::Array(items) => items.iter().try_for_each(validate_form_text),
+        Value::Object(map) => map.iter().try_for_each(|(key, value)| {
+            validate_text("form", key, usize::MAX)?;
+            validate_form_text(value)
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn validate_applicant(a: &Applicant) -> DossierResult<Applicant> {
@@ -955,6 +975,7 @@ impl App {
                 "form: phải là một đối tượng JSON / must be a JSON object".into(),
             ));
         }
+        validate_form_text(&req.form)?;
         let comment = req.comment.clone().unwrap_or_default();
         validate_text("comment", &comment, 2000)?;
 

@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Serialize;
 use tinhso_domain::calendar::{CalendarDay, DayKind};
 use tinhso_domain::catalog::Procedure;
+use tinhso_domain::text::csv_line_at;
 use tinhso_store::{StoreError, VersionOutcome, WriteCounts};
 
 use crate::{App, ProgressSink};
@@ -250,12 +251,14 @@ pub fn parse_calendar_csv(
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line());
+                let line = e.position().map(|p| csv_line_at(text.as_bytes(), p.byte()));
                 out.push(Err(problem(line, None, e.to_string())));
                 continue;
             }
         };
-        let line = rec.position().map(|p| p.line());
+        let line = rec
+            .position()
+            .map(|p| csv_line_at(text.as_bytes(), p.byte()));
         if rec.len() != 3 {
             out.push(Err(problem(
                 line,
@@ -400,6 +403,24 @@ mod tests {
         assert_eq!(problems[1].field.as_deref(), Some("kind"));
         assert_eq!(problems[2].field.as_deref(), Some("name"));
         assert!(problems[3].message.contains("line 5"), "{}", problems[3]);
+    }
+
+    #[test]
+    fn calendar_csv_lines_are_the_same_with_crlf_and_cr_ends() {
+        // FUZZING.md finding 1: a CRLF file (Excel, Windows) used to report line - 1.
+        let lf = "date,kind,name\n2026-01-01,holiday\n\n2026-02-30,holiday,X\n\"2026-03-01\",vacation,\"a\nb\"\n2026-03-02,holiday,\n";
+        let lines = |text: &str| -> Vec<Option<u64>> {
+            parse_calendar_csv("c.csv", text)
+                .unwrap()
+                .into_iter()
+                .filter_map(Result::err)
+                .map(|p| p.line)
+                .collect()
+        };
+        let expected = vec![Some(2), Some(4), Some(5), Some(7)];
+        assert_eq!(lines(lf), expected);
+        assert_eq!(lines(&lf.replace('\n', "\r\n")), expected);
+        assert_eq!(lines(&lf.replace('\n', "\r")), expected);
     }
 
     #[test]

@@ -37,11 +37,7 @@ impl App {
             ));
         }
         let comment = comment.trim();
-        if comment.chars().count() > MAX_RATING_COMMENT {
-            return Err(DossierError::InvalidRequest(format!(
-                "comment: tối đa {MAX_RATING_COMMENT} ký tự / at most {MAX_RATING_COMMENT} characters"
-            )));
-        }
+        crate::dossiers::validate_text("comment", comment, MAX_RATING_COMMENT)?;
         let record = DossierRating {
             dossier_id: stored.id,
             rating,

@@ -102,6 +102,9 @@ pub(crate) fn sanitized_parts(declared: &str) -> (String, Option<String>) {
         }
         cleaned.push(c);
     }
+    // Normalise again after the clean-up: removing an invisible character between two
+    // combining marks can leave them out of canonical order (FUZZING.md, finding 5).
+    let cleaned: String = cleaned.nfc().collect();
     let trimmed = cleaned.trim_matches(|c: char| c == ' ' || c == '.');
     let (stem, extension) = match trimmed.rsplit_once('.') {
         Some((stem, ext))
@@ -135,8 +138,10 @@ pub(crate) fn join(stem: &str, extension: Option<&str>) -> String {
     let max_chars = MAX_NAME_CHARS.saturating_sub(suffix.chars().count());
     let max_bytes = MAX_NAME_BYTES.saturating_sub(suffix.len());
     let mut kept = String::new();
+    let mut cut = false;
     for (chars, c) in stem.chars().enumerate() {
         if chars + 1 > max_chars || kept.len() + c.len_utf8() > max_bytes {
+            cut = true;
             // Do not leave a letter without the marks that follow it: drop the letter too.
             if is_combining_mark(c) {
                 while kept.chars().last().is_some_and(is_combining_mark) {
@@ -148,7 +153,21 @@ pub(crate) fn join(stem: &str, extension: Option<&str>) -> String {
         }
         kept.push(c);
     }
-    let kept = kept.trim_end_matches([' ', '.']);
+    let mut kept = kept.trim_end_matches([' ', '.']);
+    // A cut stem without an extension must not end in something that reads as one
+    // (`aaa..n b` cut to `aaa..n`): a second pass would take `n` for the extension, and the
+    // name would show a type the applicant never gave it (FUZZING.md, finding 2).
+    if cut && extension.is_none() {
+        while let Some((before, after)) = kept.rsplit_once('.') {
+            if after.is_empty()
+                || after.chars().count() > MAX_EXTENSION_CHARS
+                || !after.chars().all(|c| c.is_ascii_alphanumeric())
+            {
+                break;
+            }
+            kept = before.trim_end_matches([' ', '.']);
+        }
+    }
     let kept = if kept.is_empty() { FALLBACK_STEM } else { kept };
     format!("{kept}{suffix}")
 }
@@ -165,6 +184,46 @@ mod tests {
             sanitize_file_name("Đơn đề nghị cấp GCN QSDĐ.PDF"),
             "Đơn đề nghị cấp GCN QSDĐ.pdf"
         );
+    }
+
+    #[test]
+    fn a_cut_name_does_not_gain_an_extension() {
+        // FUZZING.md finding 2.
+        let once = sanitize_file_name(&format!("{}..n b", "a".repeat(117)));
+        assert_eq!(once, "a".repeat(117));
+        assert_eq!(sanitize_file_name(&once), once);
+        let once = sanitize_file_name(&format!("{}.exe và giấy tờ", "a".repeat(116)));
+        assert_eq!(once, "a".repeat(116));
+        assert_eq!(sanitize_file_name(&once), once);
+        // A name that is not cut keeps its dots.
+        assert_eq!(sanitize_file_name("v1.2 và giấy tờ"), "v1.2 và giấy tờ");
+    }
+
+    #[test]
+    fn invisible_characters_between_marks_leave_nfc() {
+        // FUZZING.md finding 5: U+0316 (class 220) sorts before U+0301 (class 230).
+        let once = sanitize_file_name("x\u{301}\u{200b}\u{316}.pdf");
+        assert_eq!(once, "x\u{316}\u{301}.pdf".nfc().collect::<String>());
+        assert!(unicode_normalization::is_nfc(&once));
+        let tricky = format!(
+            "ề{}\u{202e}{}\u{31b}",
+            "\u{311}".repeat(12),
+            "\u{311}".repeat(7)
+        );
+        let once = sanitize_file_name(&tricky);
+        assert!(unicode_normalization::is_nfc(&once));
+        assert_eq!(sanitize_file_name(&once), once);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sanitizing_twice_changes_nothing(
+            name in "[a-zA-Zàềệ .\u{301}\u{316}\u{200b}\u{202e}/\\\\:<\n-]{0,140}"
+        ) {
+            let once = sanitize_file_name(&name);
+            proptest::prop_assert_eq!(sanitize_file_name(&once), once.clone());
+            proptest::prop_assert!(unicode_normalization::is_nfc(&once));
+        }
     }
 
     #[test]

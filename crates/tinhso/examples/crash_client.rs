@@ -306,7 +306,8 @@ impl Load<'_> {
     }
 
     fn worker(&self, run: &str, worker: usize, max_dossiers: u64) {
-        let mut rng = Rng::new(now_ms() ^ ((worker as u64 + 1) * 0x9E37_79B9_7F4A_7C15));
+        // Wrapping: debug builds (the CI run) check arithmetic overflow.
+        let mut rng = Rng::new(now_ms() ^ (worker as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         for n in 0..max_dossiers {
             if Instant::now() > self.load_until {
                 return;

@@ -377,12 +377,18 @@ fn record_starts(text: &str) -> Vec<(u64, u64)> {
 
 /// Reads a CSV catalog with the header [`CSV_HEADER`].
 pub fn parse_catalog_csv(
-    input: impl Read,
+    mut input: impl Read,
 ) -> Result<Vec<Result<Procedure, RecordProblem>>, FileProblem> {
+    // Read whole: line numbers are counted from byte offsets (`csv_line_at`).
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| FileProblem::Read(e.to_string()))?;
+    let line_at = |p: &csv::Position| crate::text::csv_line_at(&bytes, p.byte());
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(input);
+        .from_reader(bytes.as_slice());
     let mut records = reader.records();
     let header = match records.next() {
         None => return Err(FileProblem::EmptyCsv),
@@ -405,7 +411,7 @@ pub fn parse_catalog_csv(
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(fallback, csv::Position::line);
+                let line = e.position().map_or(fallback, line_at);
                 results.push((
                     line,
                     None,
@@ -420,7 +426,7 @@ pub fn parse_catalog_csv(
                 continue;
             }
         };
-        let line = record.position().map_or(fallback, csv::Position::line);
+        let line = record.position().map_or(fallback, line_at);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }

@@ -126,11 +126,17 @@ pub struct UnitsFile {
 }
 
 /// Reads one of the three CSV files, detecting its format by the header.
-pub fn parse_units_csv(input: impl Read) -> Result<UnitsFile, UnitsFileError> {
+pub fn parse_units_csv(mut input: impl Read) -> Result<UnitsFile, UnitsFileError> {
+    // Read whole: line numbers are counted from byte offsets (`csv_line_at`).
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| UnitsFileError::Header(e.to_string()))?;
+    let line_at = |p: &csv::Position| crate::text::csv_line_at(&bytes, p.byte());
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(input);
+        .from_reader(bytes.as_slice());
     let mut records = reader.records();
     let header = match records.next() {
         None => return Err(UnitsFileError::Empty),
@@ -162,12 +168,12 @@ pub fn parse_units_csv(input: impl Read) -> Result<UnitsFile, UnitsFileError> {
     };
     let width = format.header().len();
     for (index, record) in records.enumerate() {
-        // Line numbers from the reader count physical lines; fall back to the record index.
+        // Physical lines of the record's start; fall back to the record index.
         let fallback_line = index as u64 + 2;
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(fallback_line, csv::Position::line);
+                let line = e.position().map_or(fallback_line, line_at);
                 state.problem(
                     line,
                     "*",
@@ -177,7 +183,7 @@ pub fn parse_units_csv(input: impl Read) -> Result<UnitsFile, UnitsFileError> {
                 continue;
             }
         };
-        let line = record.position().map_or(fallback_line, csv::Position::line);
+        let line = record.position().map_or(fallback_line, line_at);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -316,9 +322,12 @@ impl State {
         ) else {
             return;
         };
-        if row[3].is_empty() {
-            self.problem(line, "commune_name", "tên rỗng".into(), "empty name".into());
-            return;
+        // Every unit has a name, provinces too (FUZZING.md, finding 3).
+        for (index, field) in [(1, "province_name"), (3, "commune_name")] {
+            if row[index].is_empty() {
+                self.problem(line, field, "tên rỗng".into(), "empty name".into());
+                return;
+            }
         }
         let lat = self.number(line, "lat", row[5]);
         let lon = self.number(line, "lon", row[6]);
@@ -396,6 +405,13 @@ impl State {
         ) else {
             return;
         };
+        // Provinces and districts have names as communes do (FUZZING.md, finding 3).
+        for (index, field) in [(1, "province_name"), (3, "district_name")] {
+            if row[index].is_empty() {
+                self.problem(line, field, "tên rỗng".into(), "empty name".into());
+                return;
+            }
+        }
         let legacy = |code: String, kind, name: &str, unit_type: &str, parent| AdminUnit {
             code,
             kind,
@@ -575,6 +591,52 @@ mod tests {
         );
         assert!(f.problems[3].message_en.contains("first on line 2"));
         assert!(f.problems[4].to_string().contains("3 columns, expected 8"));
+    }
+
+    #[test]
+    fn row_lines_are_the_same_with_crlf_and_cr_ends() {
+        // FUZZING.md finding 1.
+        let lf =
+            "province_code,province_name,commune_code,commune_name,commune_type,lat,lon,area_km2\n\
+                  01,Thành phố Hà Nội,00004,Phường Ba Đình,Phường,,,\n\
+                  \n\
+                  01,Thành phố Hà Nội,,Phường Không Mã,Phường,,,\n\
+                  01,Thành phố Hà Nội,00008,Phường Ngọc Hà,Phường,abc,,\n";
+        for text in [
+            lf.to_string(),
+            lf.replace('\n', "\r\n"),
+            lf.replace('\n', "\r"),
+        ] {
+            let got: Vec<(u64, &str)> = parse(&text)
+                .problems
+                .iter()
+                .map(|p| (p.line, p.field))
+                .collect();
+            assert_eq!(got, vec![(4, "commune_code"), (5, "lat")], "{text:?}");
+        }
+    }
+
+    #[test]
+    fn provinces_and_districts_need_a_name() {
+        // FUZZING.md finding 3: these rows used to make units named "".
+        let f = parse(
+            "province_code,province_name,commune_code,commune_name,commune_type,lat,lon,area_km2\n\
+             01,,00004,Phường Ba Đình,Phường,,,\n\
+             01,Thành phố Hà Nội,00008,Phường Ngọc Hà,Phường,,,\n",
+        );
+        let got: Vec<(u64, &str)> = f.problems.iter().map(|p| (p.line, p.field)).collect();
+        assert_eq!(got, vec![(2, "province_name")]);
+        assert!(f.units.iter().all(|u| !u.name.is_empty()), "{:?}", f.units);
+        assert!(f.units.iter().any(|u| u.name == "Thành phố Hà Nội"));
+
+        let header = UnitsFormat::Legacy.header().join(",");
+        let f = parse(&format!(
+            "{header}\n84,,842,Thành phố Trà Vinh,Thành phố,28756,Phường 4,Phường\n\
+             84,Tỉnh Trà Vinh,842,,Thành phố,28759,Phường 1,Phường\n"
+        ));
+        let got: Vec<(u64, &str)> = f.problems.iter().map(|p| (p.line, p.field)).collect();
+        assert_eq!(got, vec![(2, "province_name"), (3, "district_name")]);
+        assert!(f.units.is_empty(), "{:?}", f.units);
     }
 
     #[test]

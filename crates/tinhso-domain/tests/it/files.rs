@@ -18,6 +18,18 @@ fn csv_fixture_skip_and_report() {
 }
 
 #[test]
+fn csv_lines_are_the_same_with_crlf_ends() {
+    // FUZZING.md finding 1: files saved on Windows or by Excel end lines with CRLF.
+    let lf = std::fs::read_to_string(fixture("catalog.csv")).expect("fixture");
+    assert!(!lf.contains('\r'));
+    for text in [lf.clone(), lf.replace('\n', "\r\n"), lf.replace('\n', "\r")] {
+        let rows = parse_catalog_csv(text.as_bytes()).expect("header ok");
+        let bad = rows[2].as_ref().expect_err("unquoted comma");
+        assert_eq!(bad.line, 4, "{text:?}");
+    }
+}
+
+#[test]
 fn portal_records_round_trip_through_the_json_format() {
     let text = std::fs::read_to_string(fixture("dvcqg-sample.jsonl")).expect("fixture");
     let procedures: Vec<_> = text

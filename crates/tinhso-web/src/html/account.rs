@@ -7,8 +7,9 @@
 //! reason (an `account.error.*` message) and what was typed, never the password, with the
 //! status of its error code.
 
+use crate::html::PageQuery;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use tinhso_app::accounts::{AccountError, IdentityClaim, Registration};
@@ -226,7 +227,7 @@ pub struct AccountQuery {
 pub async fn view_account_get(
     State(state): State<AppState>,
     p: Page,
-    Query(q): Query<AccountQuery>,
+    PageQuery(q): PageQuery<AccountQuery>,
 ) -> Result<Html<String>, PageError> {
     let user = p.require_user()?.clone();
     let account = state
@@ -418,7 +419,7 @@ fn no_referrer(mut resp: Response) -> Response {
 pub async fn view_reset_get(
     State(state): State<AppState>,
     p: Page,
-    Query(q): Query<ResetQuery>,
+    PageQuery(q): PageQuery<ResetQuery>,
 ) -> Result<Response, PageError> {
     let resp = match state.app.check_reset_token(&q.ma).await {
         Ok(()) => render(&ResetTemplate {

@@ -33,10 +33,11 @@
 //! Invalid input re-renders the form with status 422, the entered values kept, a summary
 //! `#form-errors` linking to each field and `aria-invalid` on the fields concerned.
 
+use crate::html::PageQuery;
 use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use jiff::civil::Date;
@@ -463,7 +464,7 @@ pub struct TextQuery {
 pub async fn view_agencies_get(
     State(state): State<AppState>,
     p: Page,
-    Query(query): Query<TextQuery>,
+    PageQuery(query): PageQuery<TextQuery>,
 ) -> Result<Html<String>, PageError> {
     let (_, scope) = admin(&p)?;
     let all = state.app.store.agencies().await?;
@@ -646,7 +647,7 @@ pub async fn view_agency_get(
     State(state): State<AppState>,
     p: Page,
     Path(eid): Path<String>,
-    Query(n): Query<NoticeQuery>,
+    PageQuery(n): PageQuery<NoticeQuery>,
 ) -> Result<Html<String>, PageError> {
     let (_, scope) = admin(&p)?;
     let eid = AgencyEId::parse(&eid).map_err(|_| PageError::code(ErrorCode::NotFound))?;
@@ -717,7 +718,7 @@ pub struct UsersQuery {
 pub async fn view_users_get(
     State(state): State<AppState>,
     p: Page,
-    Query(query): Query<UsersQuery>,
+    PageQuery(query): PageQuery<UsersQuery>,
 ) -> Result<Html<String>, PageError> {
     let (user, scope) = admin(&p)?;
     let filter = UserFilter {
@@ -920,7 +921,7 @@ pub async fn view_user_get(
     State(state): State<AppState>,
     p: Page,
     Path(id): Path<String>,
-    Query(n): Query<NoticeQuery>,
+    PageQuery(n): PageQuery<NoticeQuery>,
 ) -> Result<Html<String>, PageError> {
     let (user, _) = admin(&p)?;
     let notice = notice_key(&n.tb);
@@ -1103,7 +1104,7 @@ const PROCEDURES_SHOWN: usize = 100;
 pub async fn view_procedures_get(
     State(state): State<AppState>,
     p: Page,
-    Query(query): Query<TextQuery>,
+    PageQuery(query): PageQuery<TextQuery>,
 ) -> Result<Html<String>, PageError> {
     let (user, _) = admin(&p)?;
     let all = state
@@ -1282,7 +1283,7 @@ pub async fn view_procedure_get(
     State(state): State<AppState>,
     p: Page,
     Path(code): Path<String>,
-    Query(q): Query<VersionQuery>,
+    PageQuery(q): PageQuery<VersionQuery>,
 ) -> Result<Html<String>, PageError> {
     procedure_page(
         &state,
@@ -1539,7 +1540,7 @@ async fn calendar_page(
 pub async fn view_calendar_get(
     State(state): State<AppState>,
     p: Page,
-    Query(q): Query<CalendarQuery>,
+    PageQuery(q): PageQuery<CalendarQuery>,
 ) -> Result<Html<String>, PageError> {
     let year = q.nam.unwrap_or_else(|| state.app.today().year());
     let notice = match (q.tb.as_str(), q.truoc, q.sau) {

@@ -24,14 +24,14 @@ pub mod session;
 mod signin;
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::ErrorCode;
 use crate::openapi::Routes;
 use crate::AppState;
-pub use session::{CsrfForm, Page, PageError};
+pub use session::{CsrfForm, Page, PageError, PageQuery};
 
 /// Every page route (they are not part of the JSON API's OpenAPI description).
 pub fn routes() -> Routes {
@@ -113,7 +113,7 @@ pub struct LanguageQuery {
 }
 
 /// `/ngon-ngu?chon=en&tiep=/path`: remembers the language in a cookie and goes back.
-pub async fn view_language_get(p: Page, Query(q): Query<LanguageQuery>) -> Response {
+pub async fn view_language_get(p: Page, PageQuery(q): PageQuery<LanguageQuery>) -> Response {
     let lang = i18n::Lang::parse(&q.chon);
     let cookie = session::set_cookie(
         session::LANG_COOKIE,

@@ -26,11 +26,12 @@ mod dossier;
 mod intake;
 mod register;
 
+use crate::html::PageQuery;
 use askama::Template;
 use std::collections::HashMap;
 
 use axum::extract::multipart::MultipartError;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use tinhso_app::dossiers::{
@@ -291,7 +292,7 @@ pub async fn view_queues_get(
     State(state): State<AppState>,
     p: Page,
     headers: HeaderMap,
-    Query(query): Query<QueueQuery>,
+    PageQuery(query): PageQuery<QueueQuery>,
 ) -> Result<Response, PageError> {
     let user = officer(&p)?;
     let current = TABS

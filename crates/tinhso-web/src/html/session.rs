@@ -385,6 +385,24 @@ pub enum PageError {
     Code(ErrorCode, Option<String>),
 }
 
+/// `Query` for pages: a query string that does not parse (`?truoc=abc`, `?nam=%27`) answers
+/// the bilingual 400 page (`invalid_query`), not axum's plain-text rejection.
+pub struct PageQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(PageQuery(value)),
+            Err(e) => {
+                tracing::debug!(error = %e, "page query string refused");
+                Err(PageError::code(ErrorCode::InvalidQuery))
+            }
+        }
+    }
+}
+
 impl PageError {
     pub fn code(code: ErrorCode) -> Self {
         PageError::Code(code, None)

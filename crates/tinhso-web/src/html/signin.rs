@@ -1,7 +1,8 @@
 //! Sign in (`/dang-nhap`) and sign out (`/dang-xuat`).
 
+use crate::html::PageQuery;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
@@ -33,7 +34,7 @@ pub struct NextQuery {
 
 pub async fn view_signin_get(
     p: Page,
-    Query(q): Query<NextQuery>,
+    PageQuery(q): PageQuery<NextQuery>,
 ) -> Result<Html<String>, PageError> {
     render(&SignInTemplate {
         p,

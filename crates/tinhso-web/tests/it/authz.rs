@@ -267,13 +267,8 @@ struct Office {
     router: axum::Router,
     app: Arc<App>,
     tokens: Vec<(Caller, String)>,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Office {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    /// The database (SQLite or PostgreSQL) and the object store's folder, removed on drop.
+    _db: crate::engines::Database,
 }
 
 struct Answer {
@@ -307,16 +302,14 @@ struct Dossier {
 }
 
 async fn office() -> Office {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "tinhso_web_authz_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let store = tinhso_app::open_store(&format!("sqlite://{}/t.sqlite3", dir.display()))
-        .await
-        .unwrap();
+    office_on("sqlite").await.expect("SQLite is always there")
+}
+
+/// A test office on `engine` (`None`: PostgreSQL not reachable and not required).
+async fn office_on(engine: &'static str) -> Option<Office> {
+    let db = crate::engines::database(engine, "tinhso_web_authz").await?;
+    let dir = db.dir.clone();
+    let store = tinhso_app::open_store(&db.url).await.unwrap();
     let local: jiff::civil::DateTime = "2026-03-02T09:00:00".parse().unwrap();
     let clock = Arc::new(FixedClock::new(tinhso_app::clock::from_local(local)));
     let app = App::new(store, clock, AppSettings::default())
@@ -344,12 +337,12 @@ async fn office() -> Office {
         app: app.clone(),
         metrics: Metrics::install(),
     };
-    Office {
+    Some(Office {
         router: router(state),
         app,
         tokens,
-        dir,
-    }
+        _db: db,
+    })
 }
 
 impl Office {
@@ -702,8 +695,15 @@ const HOSTILE: &[&str] = &[
 ];
 
 #[tokio::test]
-async fn sql_metacharacters_in_every_filter_are_plain_text() {
-    let o = office().await;
+async fn sql_metacharacters_in_every_filter_are_plain_text_on_every_engine() {
+    for engine in crate::engines::ENGINES {
+        if let Some(o) = office_on(engine).await {
+            sql_metacharacters_round(&o).await;
+        }
+    }
+}
+
+async fn sql_metacharacters_round(o: &Office) {
     let d = o.dossier(true, "").await;
     let before = o.all_codes().await;
     let before_state = o.state_of(&d.code).await;
@@ -866,7 +866,7 @@ async fn sql_metacharacters_in_every_filter_are_plain_text() {
             let uri = template.replace("{p}", &encode(hostile));
             let a = o.send("GET", &uri, *caller, Vec::new()).await;
             requests += 1;
-            let cell = format!("GET {uri} as {caller:?}");
+            let cell = format!("{}: GET {uri} as {caller:?}", o._db.engine);
             let status = a.status.as_u16();
             // Some paths do not route at all ("/" inside a segment): the JSON 404.
             if !matches!(status, 200 | 400 | 404) {
@@ -1073,7 +1073,14 @@ async fn markup_in_free_text_is_stored_as_text_and_answered_as_json() {
 async fn nul_characters_are_refused_at_the_edge_on_every_engine() {
     // PostgreSQL cannot store or compare U+0000 in text (it answered 500 internal_error);
     // the API refuses it before any use case runs, so both engines answer alike.
-    let o = office().await;
+    for engine in crate::engines::ENGINES {
+        if let Some(o) = office_on(engine).await {
+            nul_round(&o).await;
+        }
+    }
+}
+
+async fn nul_round(o: &Office) {
     let d = o.dossier(true, "").await;
     let before = o.all_codes().await;
     for (caller, uri) in [

@@ -15,6 +15,8 @@ mod accounts;
 mod admin;
 mod authz;
 mod dossiers;
+mod engines;
+mod hostile;
 mod officer;
 mod pages;
 mod portal;

@@ -42,7 +42,10 @@ async fn portal_server() -> TestServer {
 }
 
 /// A `multipart/form-data` body: text fields, then files (field, file name, bytes).
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> (String, Vec<u8>) {
     let boundary = "----tinhso-test-boundary-7d1f";
     let mut body = Vec::new();
     for (k, v) in fields {
@@ -75,7 +78,7 @@ fn cookie_header(v: &Visitor) -> String {
 }
 
 /// Posts a multipart form with the visitor's cookies.
-async fn post_multipart(
+pub(crate) async fn post_multipart(
     s: &TestServer,
     v: &Visitor,
     uri: &str,
@@ -92,7 +95,7 @@ async fn post_multipart(
 }
 
 /// The value of the input `name` in `html` (the first one).
-fn input_value(html: &str, name: &str) -> Option<String> {
+pub(crate) fn input_value(html: &str, name: &str) -> Option<String> {
     let at = html.find(&format!("name=\"{name}\""))?;
     let tag = html[at..].split('>').next()?;
     let value = tag.split("value=\"").nth(1)?.split('"').next()?;
@@ -100,7 +103,7 @@ fn input_value(html: &str, name: &str) -> Option<String> {
 }
 
 /// The hidden fields of the review form, as posted by the confirm button.
-fn review_fields(html: &str) -> Vec<(String, String)> {
+pub(crate) fn review_fields(html: &str) -> Vec<(String, String)> {
     let form = html
         .split("id=\"form-xac-nhan\"")
         .nth(1)
@@ -124,18 +127,21 @@ fn review_fields(html: &str) -> Vec<(String, String)> {
 }
 
 /// Undoes askama's HTML escaping of attribute values.
-fn decode_html(s: &str) -> String {
+pub(crate) fn decode_html(s: &str) -> String {
     s.replace("&#43;", "+")
         .replace("&#34;", "\"")
         .replace("&#39;", "'")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
+        .replace("&#38;", "&")
         .replace("&amp;", "&")
 }
 
 /// The text of the element with this id (up to the next tag).
-fn by_id(html: &str, id: &str) -> Option<String> {
+pub(crate) fn by_id(html: &str, id: &str) -> Option<String> {
     let at = html.find(&format!("id=\"{id}\""))?;
     let rest = &html[at..];
     let start = rest.find('>')? + 1;

@@ -2,11 +2,12 @@
 //! (Mẫu 01–06), the timeline, and one small form per action the signed-in officer may take now
 //! ([`tinhso_app::App::available_actions`] asks the domain, so no impossible button shows).
 
+use crate::html::PageQuery;
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{
-    DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, Request, State,
+    DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Request, State,
 };
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -619,7 +620,7 @@ pub async fn view_dossier_get(
     State(state): State<AppState>,
     p: Page,
     Path(code): Path<String>,
-    Query(q): Query<DoneQuery>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> Result<Response, PageError> {
     let user = officer(&p)?;
     let d = panel(&state, &p, &user, &code, done_key(&q.xong), None)

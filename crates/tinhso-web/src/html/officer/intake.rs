@@ -3,8 +3,9 @@
 //! received and accepted in one go (domain.md §2.2: the one-stop officer checks, accepts and
 //! digitizes paper); the answer is the code, the look-up secret and the receipt (Mẫu 01).
 
+use crate::html::PageQuery;
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -223,7 +224,7 @@ fn template(
 pub async fn view_intake_get(
     State(state): State<AppState>,
     p: Page,
-    Query(q): Query<IntakeQuery>,
+    PageQuery(q): PageQuery<IntakeQuery>,
 ) -> Result<Response, PageError> {
     let user = one_stop(&p)?;
     let agencies = competent_options(&state, &user, &q.ma).await?;

@@ -1,8 +1,9 @@
 //! The register (Sổ theo dõi hồ sơ, Mẫu 07, TT 03/2025) of the officer's agency for a period,
 //! on screen and as CSV, XLSX or PDF.
 
+use crate::html::PageQuery;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
@@ -80,7 +81,7 @@ fn period(p: &Page, today: Date, q: &RegisterQuery) -> Result<(Date, Date), Refu
 pub async fn view_register_get(
     State(state): State<AppState>,
     p: Page,
-    Query(q): Query<RegisterQuery>,
+    PageQuery(q): PageQuery<RegisterQuery>,
 ) -> Result<Response, PageError> {
     let user = officer(&p)?;
     let today = state.app.today();
@@ -131,7 +132,7 @@ pub async fn view_register_get(
 pub async fn view_register_file_get(
     State(state): State<AppState>,
     p: Page,
-    Query(q): Query<RegisterQuery>,
+    PageQuery(q): PageQuery<RegisterQuery>,
 ) -> Result<Response, PageError> {
     let user = officer(&p)?;
     let (from, to) = period(&p, state.app.today(), &q).map_err(|r| {

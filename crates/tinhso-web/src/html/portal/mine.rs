@@ -4,8 +4,9 @@
 //! Another citizen's dossier is the same 404 as a code that does not exist (the use cases
 //! answer `dossier_not_found`), so codes cannot be probed.
 
+use crate::html::PageQuery;
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::{Html, Response};
 use axum::routing::post;
@@ -79,7 +80,7 @@ pub struct MineQuery {
 pub async fn view_mine_get(
     State(state): State<AppState>,
     p: Page,
-    Query(q): Query<MineQuery>,
+    PageQuery(q): PageQuery<MineQuery>,
 ) -> Result<Html<String>, PageError> {
     let user = citizen(&p)?;
     let page = state
@@ -234,7 +235,7 @@ pub async fn view_dossier_get(
     State(state): State<AppState>,
     p: Page,
     Path(code): Path<String>,
-    Query(q): Query<DossierQuery>,
+    PageQuery(q): PageQuery<DossierQuery>,
 ) -> Result<Html<String>, PageError> {
     let user = citizen(&p)?;
     let d = state

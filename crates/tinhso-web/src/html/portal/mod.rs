@@ -43,10 +43,11 @@
 mod mine;
 mod submit;
 
+use crate::html::PageQuery;
 use std::collections::{BTreeSet, HashMap};
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use tinhso_app::dossiers::{DossierError, PublicStatus};
@@ -245,7 +246,7 @@ pub async fn view_search_get(
     State(state): State<AppState>,
     p: Page,
     headers: HeaderMap,
-    Query(params): Query<SearchParams>,
+    PageQuery(params): PageQuery<SearchParams>,
 ) -> Result<Response, PageError> {
     let q: String = params.q.trim().chars().take(200).collect();
     let page = params
@@ -522,7 +523,7 @@ pub struct LookupQuery {
 /// `/tra-cuu?ma=CODE`: the public look-up form (the code prefilled from a receipt's QR code).
 pub async fn view_lookup_get(
     p: Page,
-    Query(q): Query<LookupQuery>,
+    PageQuery(q): PageQuery<LookupQuery>,
 ) -> Result<Html<String>, PageError> {
     render(&LookupTemplate {
         p,

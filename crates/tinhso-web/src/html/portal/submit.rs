@@ -211,8 +211,13 @@ impl Entries {
         if !agencies.iter().any(|a| a.value == self.agency) {
             errors.push(("co_quan", "portal.submit.err_agency"));
         }
+        // A bidirectional override or a control character would reverse or hide what follows
+        // the text on every page that shows it: refused with its own message.
+        let hidden = |t: &str| tinhso_domain::text::hidden_control(t).is_some();
         if self.name.is_empty() || self.name.chars().count() > 200 {
             errors.push(("ho_ten", "portal.submit.err_name"));
+        } else if hidden(&self.name) {
+            errors.push(("ho_ten", "portal.submit.err_hidden"));
         }
         let id_ok = self.id_number.is_empty()
             || (self.id_number.len() == 12 && self.id_number.bytes().all(|b| b.is_ascii_digit()));
@@ -236,12 +241,18 @@ impl Entries {
         }
         if self.address.chars().count() > 500 {
             errors.push(("dia_chi", "portal.submit.err_address"));
+        } else if hidden(&self.address) {
+            errors.push(("dia_chi", "portal.submit.err_hidden"));
         }
         if self.request.is_empty() || self.request.chars().count() > 2000 {
             errors.push(("noi_dung", "portal.submit.err_request"));
+        } else if hidden(&self.request) {
+            errors.push(("noi_dung", "portal.submit.err_hidden"));
         }
         if self.comment.chars().count() > 2000 {
             errors.push(("ghi_chu", "portal.submit.err_comment"));
+        } else if hidden(&self.comment) {
+            errors.push(("ghi_chu", "portal.submit.err_hidden"));
         }
         errors
     }
