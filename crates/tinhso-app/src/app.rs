@@ -59,6 +59,8 @@ pub struct App {
     objects: std::sync::OnceLock<Arc<dyn tinhso_objects::ObjectStore>>,
     /// Where identities are verified (e-ID level 2); set with [`App::with_population`].
     population: std::sync::OnceLock<Arc<dyn crate::population::PopulationSource>>,
+    /// Procedure and workflow versions already read (immutable once stored).
+    pub(crate) pinned: crate::pinned::Pinned,
 }
 
 impl App {
@@ -77,6 +79,7 @@ impl App {
             calendar: RwLock::new(Arc::new(calendar)),
             objects: std::sync::OnceLock::new(),
             population: std::sync::OnceLock::new(),
+            pinned: crate::pinned::Pinned::default(),
         })
     }
 

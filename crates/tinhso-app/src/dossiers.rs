@@ -615,8 +615,8 @@ fn check_access(user: &User, d: &Dossier) -> DossierResult<()> {
 
 /// The procedure version and workflow a dossier runs on.
 pub(crate) struct DossierContext {
-    pub procedure: ProcedureVersion,
-    pub workflow: WorkflowDefinition,
+    pub procedure: Arc<ProcedureVersion>,
+    pub workflow: Arc<WorkflowDefinition>,
 }
 
 impl DossierContext {
@@ -803,18 +803,16 @@ impl App {
 
     pub(crate) async fn context(&self, d: &Dossier) -> DossierResult<DossierContext> {
         let procedure = self
-            .store
             .procedure_version(&d.procedure_code, d.procedure_version)
             .await?
             .ok_or(DossierError::ProcedureNotFound)?;
         let workflow = match self
-            .store
             .workflow_version(&d.procedure_code, d.workflow_version)
             .await?
         {
             Some(w) => w,
             None if d.workflow_version == 1 => {
-                WorkflowDefinition::default_for(d.procedure_code.clone())
+                Arc::new(WorkflowDefinition::default_for(d.procedure_code.clone()))
             }
             None => {
                 return Err(DossierError::WorkflowMissing(
@@ -827,6 +825,40 @@ impl App {
             procedure,
             workflow,
         })
+    }
+
+    /// A procedure version: immutable once recorded, so read from the store once.
+    async fn procedure_version(
+        &self,
+        code: &ProcedureCode,
+        version: u32,
+    ) -> DossierResult<Option<Arc<ProcedureVersion>>> {
+        let key = (code.clone(), version);
+        if let Some(v) = self.pinned.procedures.get(&key) {
+            return Ok(Some(v));
+        }
+        Ok(self
+            .store
+            .procedure_version(code, version)
+            .await?
+            .map(|v| self.pinned.procedures.insert(key, v)))
+    }
+
+    /// A workflow version: immutable once recorded, so read from the store once.
+    async fn workflow_version(
+        &self,
+        code: &ProcedureCode,
+        version: u32,
+    ) -> DossierResult<Option<Arc<WorkflowDefinition>>> {
+        let key = (code.clone(), version);
+        if let Some(w) = self.pinned.workflows.get(&key) {
+            return Ok(Some(w));
+        }
+        Ok(self
+            .store
+            .workflow_version(code, version)
+            .await?
+            .map(|w| self.pinned.workflows.insert(key, w)))
     }
 
     /// The stored dossier with this code, if the user may see it.
@@ -1021,7 +1053,12 @@ impl App {
             (actor(user, role), own, receiving)
         };
         let competent = requested_competent.unwrap_or_else(|| receiving.clone());
-        self.existing_agency(&receiving).await?;
+        // Read once: it is checked to exist here and describes the dossier's KPI facts below.
+        let receiving_agency = self
+            .store
+            .agency(&receiving)
+            .await?
+            .ok_or_else(|| DossierError::AgencyNotFound(receiving.to_string()))?;
         if competent != receiving {
             self.existing_agency(&competent).await?;
         }
@@ -1048,16 +1085,21 @@ impl App {
         };
         let transition = submit(&intake, &acting, now, &workflow)?;
         let outbox = vec![status_message(&transition)];
-        let receiving_agency = self.store.agency(&receiving).await?;
         let extras = crate::kpi::extras_after(
             None,
             &procedure.procedure,
-            receiving_agency.as_ref(),
+            Some(&receiving_agency),
             &transition.new_state,
             None,
             &attachments,
         );
         let kpi = self.kpi_facts(&transition.new_state, &extras);
+        // The answer is built from what was written, without reading it back.
+        let mut written = transition.new_state.clone();
+        let ctx = DossierContext {
+            procedure: Arc::new(procedure),
+            workflow: Arc::new(workflow),
+        };
         let write = DossierWrite::Create(Box::new(NewDossier {
             kpi,
             code_agency: receiving,
@@ -1077,9 +1119,14 @@ impl App {
             comment,
         }));
         let outcome = self.write_one(write).await?;
-        let answer = self
-            .answer(outcome.dossier_id, outcome.event_seq, Some(secret))
-            .await?;
+        let answer = if outcome.replayed {
+            self.answer(outcome.dossier_id, outcome.event_seq, Some(secret))
+                .await?
+        } else {
+            // The store allocated the code; the rest is stored as decided.
+            written.code = outcome.code.clone();
+            view(&written, &ctx, outcome.event_seq, Some(secret))
+        };
         if !outcome.replayed {
             tracing::info!(
                 code = %answer.code,
@@ -1144,6 +1191,7 @@ impl App {
                 &attachments,
             );
             let kpi = self.kpi_facts(&transition.new_state, &extras);
+            let written = transition.new_state.clone();
             let write = DossierWrite::Update(Box::new(DossierUpdate {
                 kpi,
                 dossier_id: stored.id,
@@ -1161,9 +1209,17 @@ impl App {
             }));
             match self.write_one(write).await {
                 Ok(outcome) => {
-                    let answer = self
-                        .answer(outcome.dossier_id, outcome.event_seq, None)
-                        .await?;
+                    // Built from what was written unless it was a replay or the action moved
+                    // the dossier to other pinned versions than those already read.
+                    let same_versions = written.procedure_version
+                        == stored.dossier.procedure_version
+                        && written.workflow_version == stored.dossier.workflow_version;
+                    let answer = if outcome.replayed || !same_versions {
+                        self.answer(outcome.dossier_id, outcome.event_seq, None)
+                            .await?
+                    } else {
+                        view(&written, &ctx, outcome.event_seq, None)
+                    };
                     if !outcome.replayed {
                         tracing::info!(
                             code = %answer.code,
@@ -1383,7 +1439,7 @@ impl App {
         let mut items = Vec::new();
         let mut cursor = filter.before;
         let mut more = false;
-        let mut workflows: HashMap<(ProcedureCode, u32), Option<WorkflowDefinition>> =
+        let mut workflows: HashMap<(ProcedureCode, u32), Option<Arc<WorkflowDefinition>>> =
             HashMap::new();
         let snapshot = self.catalog.snapshot();
         for _round in 0..10 {
@@ -1400,7 +1456,7 @@ impl App {
                             let w = self.context(&s.dossier).await.ok().map(|c| c.workflow);
                             workflows.insert(key.clone(), w);
                         }
-                        let workflow = workflows.get(&key).and_then(|w| w.as_ref());
+                        let workflow = workflows.get(&key).and_then(|w| w.as_deref());
                         works_at(user, &s.dossier, workflow)
                     }
                     _ => true,

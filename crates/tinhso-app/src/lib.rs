@@ -21,6 +21,7 @@ pub mod forms;
 pub mod identity;
 pub mod imports;
 pub mod kpi;
+mod pinned;
 pub mod population;
 pub mod portal;
 pub mod progress;
