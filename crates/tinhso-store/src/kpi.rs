@@ -140,9 +140,14 @@ pub struct CounterRow {
 }
 
 /// Counter changes summed by row key, ready to be added with one upsert per row.
+///
+/// Changes are summed by their domain key ([`CounterKey`]: day, dimension, metric) in a hash
+/// map; the month and year rows and the stored text keys are made once per distinct key when
+/// the rows are taken ([`CounterChanges::into_rows`]), not once per dossier: a bulk load of
+/// thousands of dossiers adds a few hundred thousand changes to a few thousand keys.
 #[derive(Debug, Clone, Default)]
 pub struct CounterChanges {
-    rows: BTreeMap<(String, Grain, Date, String), (&'static str, i64)>,
+    sums: std::collections::HashMap<CounterKey, i64>,
 }
 
 impl CounterChanges {
@@ -150,26 +155,15 @@ impl CounterChanges {
         Self::default()
     }
 
-    /// Adds one domain counter change at every grain it is kept at.
+    /// Adds one domain counter change (kept at every grain it is stored at).
     pub fn add(&mut self, key: &CounterKey, value: i64) {
         if value == 0 {
             return;
         }
-        let dim = key.dim.key();
-        let kind = DimensionKind::of(&key.dim).key();
-        let metric = key.metric.key();
-        if key.metric.is_gauge() {
-            self.bump(dim, kind, Grain::Gauge, key.day, metric, value);
-        } else {
-            for grain in [Grain::Day, Grain::Month, Grain::Year] {
-                self.bump(
-                    dim.clone(),
-                    kind,
-                    grain,
-                    grain.bucket(key.day),
-                    metric.clone(),
-                    value,
-                );
+        match self.sums.get_mut(key) {
+            Some(v) => *v += value,
+            None => {
+                self.sums.insert(key.clone(), value);
             }
         }
     }
@@ -194,35 +188,41 @@ impl CounterChanges {
         }
     }
 
-    fn bump(
-        &mut self,
-        dim: String,
-        kind: &'static str,
-        grain: Grain,
-        day: Date,
-        metric: String,
-        value: i64,
-    ) {
-        let entry = self
-            .rows
-            .entry((dim, grain, day, metric))
-            .or_insert((kind, 0));
-        entry.1 += value;
-    }
-
-    /// Number of rows held (zero sums included).
+    /// Number of distinct domain keys held (zero sums included); each makes one row per
+    /// grain it is kept at.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.sums.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.sums.is_empty()
     }
 
-    /// The non-zero rows, sorted by key (so concurrent writers lock counter rows in one order).
+    /// The non-zero rows at every grain, sorted by row key (so concurrent writers lock counter
+    /// rows in one order).
     pub fn into_rows(self) -> Vec<CounterRow> {
-        self.rows
-            .into_iter()
+        let mut rows: BTreeMap<(String, Grain, Date, String), (&'static str, i64)> =
+            BTreeMap::new();
+        for (key, value) in self.sums {
+            if value == 0 {
+                continue;
+            }
+            let dim = key.dim.key();
+            let kind = DimensionKind::of(&key.dim).key();
+            let metric = key.metric.key();
+            let grains: &[Grain] = if key.metric.is_gauge() {
+                &[Grain::Gauge]
+            } else {
+                &[Grain::Day, Grain::Month, Grain::Year]
+            };
+            for grain in grains {
+                let entry = rows
+                    .entry((dim.clone(), *grain, grain.bucket(key.day), metric.clone()))
+                    .or_insert((kind, 0));
+                entry.1 += value;
+            }
+        }
+        rows.into_iter()
             .filter(|(_, (_, v))| *v != 0)
             .map(|((dim, grain, day, metric), (kind, value))| CounterRow {
                 dim,
