@@ -138,6 +138,27 @@ impl Target {
         })
     }
 
+    /// An existing database (`tinhso-bench kpi --http`), with a new scratch folder under
+    /// `root`; [`Target::remove`] then removes the scratch folder only.
+    pub fn existing(database_url: &str, root: &Path) -> anyhow::Result<Target> {
+        let engine = if database_url.starts_with("postgres") {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        };
+        let work_dir = root.join(format!("existing-{}", unique_suffix()));
+        let data_dir = work_dir.join("data");
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("cannot create {}", data_dir.display()))?;
+        Ok(Target {
+            engine,
+            database_url: database_url.to_string(),
+            data_dir,
+            work_dir,
+            pg_admin: None,
+        })
+    }
+
     /// Drops the PostgreSQL database (when there is one) and removes the scratch folder.
     pub async fn remove(self) -> anyhow::Result<()> {
         if let Some((admin_url, name)) = &self.pg_admin {

@@ -22,10 +22,13 @@ pub struct KpiArgs {
     pub dossiers: u64,
     pub seed: u64,
     pub seconds: u64,
+    pub http: bool,
+    pub connections: usize,
+    pub tinhso: Option<std::path::PathBuf>,
 }
 
 /// Runs `f` until `budget` is spent (at least `min` times), one call at a time.
-async fn measure<F, Fut>(budget: Duration, min: usize, mut f: F) -> anyhow::Result<Summary>
+pub async fn measure<F, Fut>(budget: Duration, min: usize, mut f: F) -> anyhow::Result<Summary>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
@@ -174,6 +177,31 @@ pub async fn kpi(args: KpiArgs) -> anyhow::Result<()> {
         fmt_us(baseline.p50_us),
         fmt_us(baseline.p99_us)
     );
+    if args.http {
+        let bin = crate::suite::tinhso_binary(args.tinhso.as_deref())?;
+        let target = crate::engine::Target::existing(&url, &tmp)?;
+        println!();
+        println!(
+            "Over HTTP: `{} serve` on the same database, {} connections, {} s per scenario \
+             (server RSS: peak VmHWM during the scenario)",
+            bin.display(),
+            args.connections,
+            budget.as_secs()
+        );
+        let rows = crate::suite::kpi_over_http(&bin, &target, args.connections, budget).await;
+        let _ = std::fs::remove_dir_all(&target.work_dir);
+        let report = crate::report::Report {
+            command: std::iter::once("tinhso-bench".to_string())
+                .chain(std::env::args().skip(1))
+                .collect::<Vec<_>>()
+                .join(" "),
+            short: false,
+            machine: crate::report::Machine::describe(&bin, &tmp),
+            rows: rows?,
+        };
+        println!();
+        print!("{}", report.render_table());
+    }
     if args.database.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);
     }

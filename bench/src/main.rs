@@ -6,8 +6,9 @@
 //!   (see `suite.rs` and docs/BENCHMARKS.md). `scripts/bench` builds and runs it.
 //! - `tinhso-bench catalog-search [--database URL] [--shared DIR] [--rounds N] [--json FILE]`
 //!   compares the in-memory catalog index with a SQL `LIKE` scan, in process.
-//! - `tinhso-bench kpi [--database URL] --dossiers N [--seed S] [--seconds T]` seeds a history
-//!   and times the dashboard's KPI queries beside a full-scan GROUP BY (see `kpi.rs`).
+//! - `tinhso-bench kpi [--database URL] --dossiers N [--seed S] [--seconds T] [--http]` seeds a
+//!   history and times the dashboard's KPI queries beside a full-scan GROUP BY (see `kpi.rs`);
+//!   with `--http`, also over HTTP against `tinhso serve`, with the server's peak RSS.
 
 mod catalog;
 mod engine;
@@ -71,6 +72,16 @@ enum BenchCommand {
         /// Seconds spent on each query.
         #[arg(long, default_value_t = 5)]
         seconds: u64,
+        /// Then start `tinhso serve` on the database and query the KPI endpoints over HTTP
+        /// (beside GET /healthz), printing the server's peak RSS during each.
+        #[arg(long)]
+        http: bool,
+        /// Concurrent connections of the HTTP run.
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        /// The tinhso binary the HTTP run serves with (default: `tinhso` beside this program).
+        #[arg(long, value_name = "PATH")]
+        tinhso: Option<PathBuf>,
     },
 }
 
@@ -83,12 +94,18 @@ async fn main() -> anyhow::Result<()> {
             dossiers,
             seed,
             seconds,
+            http,
+            connections,
+            tinhso,
         } => {
             kpi::kpi(kpi::KpiArgs {
                 database,
                 dossiers,
                 seed,
                 seconds,
+                http,
+                connections,
+                tinhso,
             })
             .await
         }

@@ -9,6 +9,10 @@
 //!   (one row per commit) on the same engine.
 //! - e) an officer's work on the dossiers d) created (accept, then view), against a) and d0).
 //!
+//! - f) the operations dashboard's KPI endpoints over HTTP on a seeded history
+//!   (`tinhso seed`), against a) and f0) the plain full-scan GROUP BY per agency over the
+//!   per-dossier rows (`KpiStore::kpi_baseline_scan`), in process, one at a time.
+//!
 //! d) and e) run only when the server has the dossier API; otherwise they are reported as
 //! skipped, so the suite works on every build.
 
@@ -105,6 +109,10 @@ pub struct SuiteArgs {
         default_value = DEFAULT_POSTGRES_URL
     )]
     pub postgres_url: String,
+    /// Dossiers of history seeded for the KPI scenario f) (default 20,000, or 1,000 with
+    /// --short).
+    #[arg(long, value_name = "N")]
+    pub kpi_dossiers: Option<u64>,
     /// Folder for the fresh data folders, server logs and scratch files (default: the system
     /// temporary folder). Put it on the disk you mean to measure: not on tmpfs.
     #[arg(long, value_name = "DIR")]
@@ -147,7 +155,7 @@ impl Plan {
     }
 }
 
-fn tinhso_binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub fn tinhso_binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
     let bin = match given {
         Some(p) => p.to_path_buf(),
         None => std::env::current_exe()?
@@ -252,7 +260,7 @@ pub async fn suite(args: SuiteArgs) -> anyhow::Result<()> {
 }
 
 /// The order rows are shown in: each scenario followed by its own baseline.
-const ORDER: &[&str] = &["a", "b", "c", "c0", "d", "d0", "e"];
+const ORDER: &[&str] = &["a", "b", "c", "c0", "d", "d0", "e", "f", "f0"];
 
 async fn run_engine(
     bin: &Path,
@@ -274,6 +282,28 @@ async fn run_engine(
     }
     say(engine, "loading the demo province (tinhso demo --no-serve)");
     server::run_to_end(bin, target, &["demo", "--no-serve"])?;
+    // f) needs a history.
+    let kpi_dossiers = args
+        .kpi_dossiers
+        .unwrap_or(if args.short { 1_000 } else { 20_000 });
+    say(
+        engine,
+        &format!("seeding {kpi_dossiers} dossiers of history (tinhso seed)"),
+    );
+    let seeded = std::time::Instant::now();
+    server::run_to_end(
+        bin,
+        target,
+        &["seed", "--dossiers", &kpi_dossiers.to_string()],
+    )?;
+    say(
+        engine,
+        &format!(
+            "seeded in {:.1} s ({:.0} dossiers/s)",
+            seeded.elapsed().as_secs_f64(),
+            kpi_dossiers as f64 / seeded.elapsed().as_secs_f64().max(1e-9)
+        ),
+    );
 
     // c) In process, before the server starts, on the same database.
     {
@@ -315,6 +345,34 @@ async fn run_engine(
         c0.latency = like.latency;
         rows.push(c);
         rows.push(c0);
+
+        // f0) The KPI baseline: a plain full-scan GROUP BY over the per-dossier rows.
+        let year = tinhso_domain::kpi::Period::Year(app.today().year());
+        say(engine, "f0) KPI full-scan GROUP BY per agency, in process");
+        let scan = crate::kpi::measure(plan.in_process, 3, || {
+            let app = &app;
+            async move {
+                std::hint::black_box(app.store.kpi_baseline_scan(&year).await?);
+                Ok(())
+            }
+        })
+        .await?;
+        let mut f0 = Row::new(
+            "f0",
+            "KPI full-scan GROUP BY per agency (this year), in process",
+            engine,
+            "sql",
+            "queries/s",
+        );
+        f0.count = scan.count;
+        f0.elapsed_s = scan.count as f64 * scan.mean_us / 1e6;
+        f0.throughput = if f0.elapsed_s > 0.0 {
+            scan.count as f64 / f0.elapsed_s
+        } else {
+            0.0
+        };
+        f0.latency = scan;
+        rows.push(f0);
     }
 
     let mut server = Server::start(bin, target)?;
@@ -348,6 +406,34 @@ async fn run_engine(
         })
         .await?,
     );
+
+    // f) The dashboard's KPI endpoints as a province admin.
+    let f = Row::new(
+        "f",
+        &format!(
+            "KPI dashboard JSON (report, trend, ranking, heat), HTTP, {kpi_dossiers} dossiers"
+        ),
+        engine,
+        "http",
+        "req/s",
+    )
+    .against(&["a", "f0"]);
+    match issue_token_with(bin, target, KPI_ISSUE_TOKEN) {
+        Err(e) => {
+            let why = format!("skipped: no province admin token could be issued ({e:#})");
+            say(engine, &format!("f) {why}"));
+            rows.push(f.skipped(why));
+        }
+        Ok(token) => {
+            let requests = Arc::new(kpi_requests(token.into()));
+            rows.push(
+                http_scenario(&server, plan, f, true, |i| {
+                    Box::new(Cycle::new(requests.clone(), i)) as Box<dyn Script>
+                })
+                .await?,
+            );
+        }
+    }
 
     // d) and e) Dossiers, when this build has them.
     let d =
@@ -428,6 +514,60 @@ async fn run_engine(
             .position(|id| *id == r.id)
             .unwrap_or(ORDER.len())
     });
+    Ok(rows)
+}
+
+/// `tinhso-bench kpi --http`: starts `tinhso serve` on an existing database holding a history
+/// and runs a) (the ceiling) and f) (the KPI endpoints) against it, each row with the server's
+/// peak RSS during that scenario.
+pub async fn kpi_over_http(
+    bin: &Path,
+    target: &Target,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<Vec<Row>> {
+    let engine = target.engine.name();
+    let plan = Plan {
+        connections,
+        http: duration,
+        warmup: Duration::from_secs(1),
+        in_process: duration,
+        insert: duration,
+        max_requests: 2_000_000,
+    };
+    let token: Arc<str> = issue_token_with(bin, target, KPI_ISSUE_TOKEN)?.into();
+    let mut server = Server::start(bin, target)?;
+    server.wait_ready(Duration::from_secs(300)).await?;
+    say(
+        engine,
+        &format!("server ready on {} (pid {})", server.addr, server.pid()),
+    );
+    let mut rows = Vec::new();
+    let health = Arc::new(vec![HttpRequest::get("/healthz")]);
+    let a = Row::new("a", "GET /healthz (ceiling)", engine, "http", "req/s");
+    rows.push(
+        http_scenario(&server, &plan, a, true, |i| {
+            Box::new(Cycle::new(health.clone(), i)) as Box<dyn Script>
+        })
+        .await?,
+    );
+    let requests = Arc::new(kpi_requests(token));
+    let f = Row::new(
+        "f",
+        "KPI dashboard JSON (report, trend, ranking, heat), HTTP",
+        engine,
+        "http",
+        "req/s",
+    )
+    .against(&["a"]);
+    rows.push(
+        http_scenario(&server, &plan, f, true, |i| {
+            Box::new(Cycle::new(requests.clone(), i)) as Box<dyn Script>
+        })
+        .await?,
+    );
+    server.stop()?;
+    fill_ratios(&mut rows);
     Ok(rows)
 }
 
@@ -536,9 +676,50 @@ async fn dossier_api(bin: &Path, target: &Target, server: &Server) -> anyhow::Re
 fn issue_token(bin: &Path, target: &Target) -> anyhow::Result<String> {
     let script =
         std::env::var("TINHSO_BENCH_ISSUE_TOKEN").unwrap_or_else(|_| DEFAULT_ISSUE_TOKEN.into());
+    issue_token_with(bin, target, &script)
+}
+
+/// The shell command that creates a province admin (who reads every KPI) and prints a token.
+pub const KPI_ISSUE_TOKEN: &str = r#""$TINHSO" user add --id bench-kpi --name "Lãnh đạo đo tải" --agency 000.01.90.H61 --role province_admin >&2 && "$TINHSO" token issue bench-kpi --label bench-kpi"#;
+
+/// The requests of scenario f), cycled: what the dashboard pages ask for, this year and the
+/// last 12 months, province-wide.
+pub fn kpi_requests(token: Arc<str>) -> Vec<HttpRequest> {
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(7)))
+        .date();
+    let year = today.year();
+    let month = format!("{year}-{:02}", today.month());
+    let from = today
+        .first_of_month()
+        .checked_sub(jiff::ToSpan::months(11))
+        .unwrap_or(today);
+    let last_12 = format!("{from}..{today}");
+    [
+        format!("/api/v1/kpi/report?period={month}"),
+        format!("/api/v1/kpi/report?period={year}"),
+        format!("/api/v1/kpi/trend?period={year}"),
+        format!("/api/v1/kpi/ranking?by=agency&period={year}"),
+        format!("/api/v1/kpi/ranking?by=commune&period={year}"),
+        format!(
+            "/api/v1/kpi/heat?by=agency&period={}",
+            encode_query_value(&last_12)
+        ),
+    ]
+    .into_iter()
+    .map(|path| {
+        let mut r = HttpRequest::get(path);
+        r.bearer = Some(token.clone());
+        r
+    })
+    .collect()
+}
+
+/// Runs a shell command that creates a user and prints a token as its last word.
+pub fn issue_token_with(bin: &Path, target: &Target, script: &str) -> anyhow::Result<String> {
     let out = Command::new("sh")
         .arg("-c")
-        .arg(&script)
+        .arg(script)
         .current_dir(&target.work_dir)
         .env("TINHSO", bin)
         .env("TINHSO_DATABASE", &target.database_url)

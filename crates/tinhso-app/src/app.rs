@@ -22,6 +22,8 @@ pub struct AppSettings {
     pub session_hours: u32,
     /// Keep outgoing messages for the development mailbox page (`dev_mailbox`).
     pub dev_mailbox: bool,
+    /// The 766 index's points and thresholds (`[index_766]`, validated when loaded).
+    pub index: tinhso_domain::kpi::IndexConfig,
 }
 
 impl AppSettings {
@@ -37,6 +39,7 @@ impl AppSettings {
             public_url: config.public_url.clone(),
             session_hours: config.session_hours.clamp(1, 24 * 30),
             dev_mailbox: config.dev_mailbox,
+            index: config.index_766.clone(),
         }
     }
 }

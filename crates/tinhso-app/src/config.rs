@@ -52,6 +52,8 @@ pub enum ConfigError {
         value: String,
         message: String,
     },
+    #[error("mục [index_766] của {path} không hợp lệ / section [index_766] of {path} is invalid:\n  - {}", problems.join("\n  - "))]
+    Index { path: String, problems: Vec<String> },
     #[error("cấu hình không có khóa `{key}` (trong {path}); các khóa hợp lệ: {known} / unknown setting `{key}` in {path}; known settings: {known}")]
     UnknownKey {
         key: String,
@@ -66,6 +68,11 @@ macro_rules! declare_settings {
         #[derive(Debug, Clone)]
         pub struct Config {
             $( $(#[doc = $doc])+ pub $key: $ty, )*
+            /// The 766 index's points and thresholds: the file's `[index_766]` section
+            /// ([`crate::index_config`]), else the law's defaults.
+            pub index_766: tinhso_domain::kpi::IndexConfig,
+            /// Where `index_766` came from (the file, or the default).
+            index_source: Source,
             sources: BTreeMap<&'static str, Source>,
         }
 
@@ -96,7 +103,12 @@ macro_rules! declare_settings {
                         message: format!("{e}"),
                     })?;
                 )*
-                Ok(Config { $( $key, )* sources })
+                Ok(Config {
+                    $( $key, )*
+                    index_766: tinhso_domain::kpi::IndexConfig::default(),
+                    index_source: Source::Default,
+                    sources,
+                })
             }
 
             /// The effective value of a setting as text (secrets included: do not print this).
@@ -297,8 +309,19 @@ impl Config {
             None if implicit.exists() => Some(implicit),
             None => None,
         };
+        let mut index = None;
         if let Some(path) = file {
-            for (k, v) in read_file(&path)? {
+            let (flat, section) = read_file(&path)?;
+            if let Some(section) = section {
+                let parsed = crate::index_config::parse(&section).map_err(|problems| {
+                    ConfigError::Index {
+                        path: path.display().to_string(),
+                        problems,
+                    }
+                })?;
+                index = Some(parsed);
+            }
+            for (k, v) in flat {
                 let info = SETTINGS.iter().find(|s| s.key == k).ok_or_else(|| {
                     ConfigError::UnknownKey {
                         key: k.clone(),
@@ -321,7 +344,12 @@ impl Config {
         for (k, v) in overrides {
             values.insert(k, (v.clone(), Source::CommandLine));
         }
-        Self::from_values(&values)
+        let mut config = Self::from_values(&values)?;
+        if let Some(index) = index {
+            config.index_766 = index;
+            config.index_source = Source::File;
+        }
+        Ok(config)
     }
 
     /// Defaults only (tests, examples).
@@ -371,6 +399,8 @@ impl Config {
             );
             let _ = writeln!(out, "{} = {}\n", s.key, toml_string(&value));
         }
+        let _ = writeln!(out, "# from: {}", self.index_source.label());
+        out.push_str(&crate::index_config::render(&self.index_766, false));
         out
     }
 }
@@ -390,6 +420,10 @@ pub fn example_file() -> String {
             toml_string(s.default)
         );
     }
+    out.push_str(&crate::index_config::render(
+        &tinhso_domain::kpi::IndexConfig::default(),
+        true,
+    ));
     out
 }
 
@@ -397,16 +431,30 @@ fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
+/// The flat settings of a file, and its `[index_766]` section if it has one.
+#[allow(clippy::type_complexity)]
+fn read_file(path: &Path) -> Result<(Vec<(String, String)>, Option<toml::Table>), ConfigError> {
     let err = |message: String| ConfigError::File {
         path: path.display().to_string(),
         message,
     };
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    let table: toml::Table = text
+    let mut table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| err(e.to_string()))?;
-    table
+    let section = match table.remove(crate::index_config::SECTION) {
+        Some(toml::Value::Table(t)) => Some(t),
+        Some(other) => {
+            return Err(err(format!(
+                "`{}`: expected a section [{}], found {}",
+                crate::index_config::SECTION,
+                crate::index_config::SECTION,
+                other.type_str()
+            )))
+        }
+        None => None,
+    };
+    let flat = table
         .into_iter()
         .map(|(k, v)| {
             let s = match v {
@@ -423,7 +471,8 @@ fn read_file(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {
             };
             Ok((k, s))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok((flat, section))
 }
 
 #[cfg(test)]
@@ -481,6 +530,50 @@ mod tests {
         std::fs::write(&file, "lsiten = \"x\"\n").unwrap();
         let e = Config::load(Some(&file), Vec::new(), &[]).unwrap_err();
         assert!(e.to_string().contains("lsiten"), "{e}");
+    }
+
+    #[test]
+    fn index_section_is_read_validated_and_shown() {
+        let dir = std::env::temp_dir().join(format!("tinhso-config-test3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("tinhso.toml");
+        std::fs::write(
+            &file,
+            "log = \"debug\"\n[index_766.indicators]\n\"3.3\" = { threshold = 60 }\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), Vec::new(), &[]).unwrap();
+        assert_eq!(c.log, "debug");
+        let rule = c
+            .index_766
+            .rule(tinhso_domain::kpi::Indicator::OnlineDossiers)
+            .unwrap();
+        assert!((rule.threshold - 0.6).abs() < 1e-12);
+        let shown = c.render_effective();
+        assert!(
+            shown.contains("\"3.3\" = { points = 4.4, threshold = 60.0 }"),
+            "{shown}"
+        );
+        // What `tinhso config` prints is a file that loads to the same configuration.
+        std::fs::write(&file, &shown).unwrap();
+        let again = Config::load(Some(&file), Vec::new(), &[]).unwrap();
+        assert_eq!(again.index_766, c.index_766);
+        // Defaults: the law's values.
+        assert_eq!(
+            Config::defaults().index_766,
+            tinhso_domain::kpi::IndexConfig::default()
+        );
+        std::fs::write(
+            &file,
+            "[index_766]\ngroups = { \"1\" = 10, \"2\" = 20, \"3\" = 22, \"4\" = 22, \"5\" = 18 }\n",
+        )
+        .unwrap();
+        let e = Config::load(Some(&file), Vec::new(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[index_766]") && e.contains("92"), "{e}");
+        // The example file parses as TOML (its section is commented out).
+        let _: toml::Table = example_file().parse().unwrap();
     }
 
     #[test]

@@ -378,9 +378,11 @@ impl App {
         crate::clock::to_local(self.clock.now())
     }
 
-    /// The 766 configuration (defaults of domain.md §6: even split inside each group).
+    /// The 766 configuration: the `[index_766]` section of the configuration file, validated
+    /// when loaded (defaults of domain.md §6: the law's weights and thresholds, an even split
+    /// inside each group).
     pub fn index_config(&self) -> IndexConfig {
-        IndexConfig::default()
+        self.settings.index.clone()
     }
 
     /// The inputs the catalog gives for a scope (3.1 and the denominator of 3.2).

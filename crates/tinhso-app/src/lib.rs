@@ -20,6 +20,7 @@ pub mod formats;
 pub mod forms;
 pub mod identity;
 pub mod imports;
+pub mod index_config;
 pub mod kpi;
 mod pinned;
 pub mod population;

@@ -9,10 +9,10 @@ use sqlx::PgConnection;
 use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
 use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
-    bulk_group, bulk_ids, counter_key, defining_day, indicator_bit, parse_facts, rebuild_facts,
-    segments, CounterChanges, CounterRow, DefiningDay, FactsRow, Grain, KpiDossier,
-    KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts, REBUILD_CHUNK,
-    REBUILD_FLUSH_ROWS,
+    bulk_group, bulk_ids, bulk_rating, counter_key, defining_day, indicator_bit, parse_facts,
+    rebuild_facts, segments, stored_rating, CounterChanges, CounterRow, DefiningDay, FactsRow,
+    Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts,
+    REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -139,6 +139,29 @@ pub(crate) async fn apply_one(
         &changes.into_rows(),
     )
     .await
+}
+
+/// Inserts the ratings of a bulk load (dossier, stars, when), inside the caller's transaction.
+async fn write_ratings(conn: &mut PgConnection, rows: &[(i64, u8, Timestamp)]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let when: Vec<String> = rows
+        .iter()
+        .map(|(_, _, w)| crate::timestamp_text(*w))
+        .collect::<StoreResult<_>>()?;
+    sqlx::query(
+        "INSERT INTO dossier_ratings (dossier_id, rating, comment, rated_at) \
+         SELECT d, r, '', w::timestamptz FROM UNNEST($1::bigint[], $2::smallint[], $3::text[]) \
+         AS t (d, r, w)",
+    )
+    .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| i16::from(r.1)).collect::<Vec<_>>())
+    .bind(when)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }
 
 fn scope_filter(scope: &KpiScope) -> (&'static str, String) {
@@ -305,8 +328,10 @@ impl KpiStore for PostgresStore {
         let mut last_id = 0i64;
         loop {
             let rows = sqlx::query(
-                "SELECT d.id, d.state::text AS state, f.facts FROM dossiers d \
-                 LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
+                "SELECT d.id, d.state::text AS state, f.facts, r.rating::bigint AS stars, \
+                 (extract(epoch FROM r.rated_at) * 1000000)::bigint AS rated_us \
+                 FROM dossiers d LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
+                 LEFT JOIN dossier_ratings r ON r.dossier_id = d.id \
                  WHERE d.id > $1 ORDER BY d.id LIMIT $2",
             )
             .bind(last_id)
@@ -324,7 +349,8 @@ impl KpiStore for PostgresStore {
                 out.dossiers += 1;
                 let state: String = get(row, "state")?;
                 let stored: Option<String> = get(row, "facts")?;
-                let (facts, changed) = rebuild_facts(&state, stored.as_deref(), refacts)?;
+                let rating = stored_rating(get(row, "stars")?, get(row, "rated_us")?)?;
+                let (facts, changed) = rebuild_facts(&state, stored.as_deref(), rating, refacts)?;
                 if let Some(facts) = facts {
                     out.counted += 1;
                     changes.add_all(contributions(&facts).iter());
@@ -381,9 +407,16 @@ impl KpiStore for PostgresStore {
         if dossiers.is_empty() {
             return Ok(Vec::new());
         }
+        let ratings: Vec<_> = dossiers.iter().map(bulk_rating).collect();
         let group = bulk_group(dossiers, at);
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group).await?)?;
+        let rated: Vec<(i64, u8, Timestamp)> = ids
+            .iter()
+            .zip(ratings)
+            .filter_map(|(id, r)| r.map(|(stars, when)| (*id, stars, when)))
+            .collect();
+        write_ratings(&mut tx, &rated).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
     }

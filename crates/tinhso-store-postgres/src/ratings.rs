@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::Row;
+use tinhso_store::kpi::rated_facts;
 use tinhso_store::ratings::{DossierRating, RatingStore};
 use tinhso_store::{StoreError, StoreResult};
 
@@ -16,6 +17,13 @@ impl RatingStore for PostgresStore {
                 r.rating
             )));
         }
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // The head lock every dossier write takes: the facts read below cannot change under
+        // us, and the counter rows are not locked in another order (issue 5).
+        sqlx::query("SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         sqlx::query(
             "INSERT INTO dossier_ratings (dossier_id, rating, comment, rated_at) \
              VALUES ($1, $2, $3, $4::timestamptz)",
@@ -24,10 +32,15 @@ impl RatingStore for PostgresStore {
         .bind(i16::from(r.rating))
         .bind(&r.comment)
         .bind(timestamp_text(r.rated_at)?)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        Ok(())
+        // The satisfaction counters move in the same transaction as the rating.
+        if let Some(before) = crate::kpi::stored_facts(&mut tx, r.dossier_id).await? {
+            let after = rated_facts(&before, r);
+            crate::kpi::apply_one(&mut tx, r.dossier_id, Some(&before), &after).await?;
+        }
+        tx.commit().await.map_err(db_err)
     }
 
     async fn dossier_rating(&self, dossier_id: i64) -> StoreResult<Option<DossierRating>> {

@@ -9,10 +9,10 @@ use sqlx::SqliteConnection;
 use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
 use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
-    bulk_group, bulk_ids, counter_key, defining_day, indicator_bit, parse_facts, rebuild_facts,
-    segments, CounterChanges, CounterRow, DefiningDay, FactsRow, Grain, KpiDossier,
-    KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts, REBUILD_CHUNK,
-    REBUILD_FLUSH_ROWS,
+    bulk_group, bulk_ids, bulk_rating, counter_key, defining_day, indicator_bit, parse_facts,
+    rebuild_facts, segments, stored_rating, CounterChanges, CounterRow, DefiningDay, FactsRow,
+    Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts,
+    REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -110,6 +110,29 @@ pub(crate) async fn apply_one(
         &changes.into_rows(),
     )
     .await
+}
+
+/// Inserts the ratings of a bulk load (dossier, stars, when), inside the caller's transaction.
+async fn write_ratings(
+    conn: &mut SqliteConnection,
+    rows: &[(i64, u8, Timestamp)],
+) -> StoreResult<()> {
+    for chunk in rows.chunks(ROWS) {
+        let sql = format!(
+            "INSERT INTO dossier_ratings (dossier_id, rating, comment, rated_at) VALUES {}",
+            value_rows(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, stars, when) in chunk {
+            query = query
+                .bind(*id)
+                .bind(i64::from(*stars))
+                .bind("")
+                .bind(crate::micros(*when));
+        }
+        query.execute(&mut *conn).await.map_err(db_err)?;
+    }
+    Ok(())
 }
 
 fn scope_filter(scope: &KpiScope) -> (&'static str, String) {
@@ -281,8 +304,9 @@ impl KpiStore for SqliteStore {
         let mut last_id = 0i64;
         loop {
             let rows = sqlx::query(
-                "SELECT d.id, d.state, f.facts FROM dossiers d \
-                 LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
+                "SELECT d.id, d.state, f.facts, r.rating AS stars, r.rated_at AS rated_us \
+                 FROM dossiers d LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
+                 LEFT JOIN dossier_ratings r ON r.dossier_id = d.id \
                  WHERE d.id > ? ORDER BY d.id LIMIT ?",
             )
             .bind(last_id)
@@ -300,7 +324,8 @@ impl KpiStore for SqliteStore {
                 out.dossiers += 1;
                 let state: String = get(row, "state")?;
                 let stored: Option<String> = get(row, "facts")?;
-                let (facts, changed) = rebuild_facts(&state, stored.as_deref(), refacts)?;
+                let rating = stored_rating(get(row, "stars")?, get(row, "rated_us")?)?;
+                let (facts, changed) = rebuild_facts(&state, stored.as_deref(), rating, refacts)?;
                 if let Some(facts) = facts {
                     out.counted += 1;
                     changes.add_all(contributions(&facts).iter());
@@ -358,6 +383,7 @@ impl KpiStore for SqliteStore {
         if dossiers.is_empty() {
             return Ok(Vec::new());
         }
+        let ratings: Vec<_> = dossiers.iter().map(bulk_rating).collect();
         let group = bulk_group(dossiers, at);
         let mut tx = self
             .writer
@@ -365,6 +391,12 @@ impl KpiStore for SqliteStore {
             .await
             .map_err(db_err)?;
         let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group).await?)?;
+        let rated: Vec<(i64, u8, Timestamp)> = ids
+            .iter()
+            .zip(ratings)
+            .filter_map(|(id, r)| r.map(|(stars, when)| (*id, stars, when)))
+            .collect();
+        write_ratings(&mut tx, &rated).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
     }

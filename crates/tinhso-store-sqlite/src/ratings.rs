@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::Row;
+use tinhso_store::kpi::rated_facts;
 use tinhso_store::ratings::{DossierRating, RatingStore};
 use tinhso_store::{StoreError, StoreResult};
 
@@ -28,6 +29,11 @@ impl RatingStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        // Issue 5: the satisfaction counters move in the same transaction as the rating.
+        if let Some(before) = crate::kpi::stored_facts(&mut tx, r.dossier_id).await? {
+            let after = rated_facts(&before, r);
+            crate::kpi::apply_one(&mut tx, r.dossier_id, Some(&before), &after).await?;
+        }
         tx.commit().await.map_err(db_err)
     }
 

@@ -33,11 +33,12 @@ use serde::{Deserialize, Serialize};
 use tinhso_domain::dossier::Dossier;
 use tinhso_domain::kpi::{
     contributions, CounterKey, Dimension, DossierExtras, Indicator, KpiFacts, Metric, Period,
-    Standing,
+    SatisfactionLevel, SatisfactionRating, Standing,
 };
 
 use crate::dossiers::{DossierWrite, NewDossier};
 use crate::group_commit::{WriteRequest, WriteResult};
+use crate::ratings::DossierRating;
 use crate::{Progress, StoreError, StoreResult};
 
 /// The grain a counter row is kept at.
@@ -139,9 +140,14 @@ pub struct CounterRow {
 }
 
 /// Counter changes summed by row key, ready to be added with one upsert per row.
+///
+/// Changes are summed by their domain key ([`CounterKey`]: day, dimension, metric) in a hash
+/// map; the month and year rows and the stored text keys are made once per distinct key when
+/// the rows are taken ([`CounterChanges::into_rows`]), not once per dossier: a bulk load of
+/// thousands of dossiers adds a few hundred thousand changes to a few thousand keys.
 #[derive(Debug, Clone, Default)]
 pub struct CounterChanges {
-    rows: BTreeMap<(String, Grain, Date, String), (&'static str, i64)>,
+    sums: std::collections::HashMap<CounterKey, i64>,
 }
 
 impl CounterChanges {
@@ -149,26 +155,15 @@ impl CounterChanges {
         Self::default()
     }
 
-    /// Adds one domain counter change at every grain it is kept at.
+    /// Adds one domain counter change (kept at every grain it is stored at).
     pub fn add(&mut self, key: &CounterKey, value: i64) {
         if value == 0 {
             return;
         }
-        let dim = key.dim.key();
-        let kind = DimensionKind::of(&key.dim).key();
-        let metric = key.metric.key();
-        if key.metric.is_gauge() {
-            self.bump(dim, kind, Grain::Gauge, key.day, metric, value);
-        } else {
-            for grain in [Grain::Day, Grain::Month, Grain::Year] {
-                self.bump(
-                    dim.clone(),
-                    kind,
-                    grain,
-                    grain.bucket(key.day),
-                    metric.clone(),
-                    value,
-                );
+        match self.sums.get_mut(key) {
+            Some(v) => *v += value,
+            None => {
+                self.sums.insert(key.clone(), value);
             }
         }
     }
@@ -193,35 +188,41 @@ impl CounterChanges {
         }
     }
 
-    fn bump(
-        &mut self,
-        dim: String,
-        kind: &'static str,
-        grain: Grain,
-        day: Date,
-        metric: String,
-        value: i64,
-    ) {
-        let entry = self
-            .rows
-            .entry((dim, grain, day, metric))
-            .or_insert((kind, 0));
-        entry.1 += value;
-    }
-
-    /// Number of rows held (zero sums included).
+    /// Number of distinct domain keys held (zero sums included); each makes one row per
+    /// grain it is kept at.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.sums.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.sums.is_empty()
     }
 
-    /// The non-zero rows, sorted by key (so concurrent writers lock counter rows in one order).
+    /// The non-zero rows at every grain, sorted by row key (so concurrent writers lock counter
+    /// rows in one order).
     pub fn into_rows(self) -> Vec<CounterRow> {
-        self.rows
-            .into_iter()
+        let mut rows: BTreeMap<(String, Grain, Date, String), (&'static str, i64)> =
+            BTreeMap::new();
+        for (key, value) in self.sums {
+            if value == 0 {
+                continue;
+            }
+            let dim = key.dim.key();
+            let kind = DimensionKind::of(&key.dim).key();
+            let metric = key.metric.key();
+            let grains: &[Grain] = if key.metric.is_gauge() {
+                &[Grain::Gauge]
+            } else {
+                &[Grain::Day, Grain::Month, Grain::Year]
+            };
+            for grain in grains {
+                let entry = rows
+                    .entry((dim.clone(), *grain, grain.bucket(key.day), metric.clone()))
+                    .or_insert((kind, 0));
+                entry.1 += value;
+            }
+        }
+        rows.into_iter()
             .filter(|(_, (_, v))| *v != 0)
             .map(|((dim, grain, day, metric), (kind, value))| CounterRow {
                 dim,
@@ -507,11 +508,69 @@ pub struct KpiRebuild {
     pub counter_rows: u64,
 }
 
+// ---------------------------------------------------------------------------------------------
+// Satisfaction ratings (domain.md §6, 5.4; the dashboard's satisfaction figure)
+
+/// Vietnam's offset: UTC+7, no daylight saving since 1975 (domain.md §3: Asia/Ho_Chi_Minh).
+const VIETNAM_OFFSET: jiff::tz::Offset = jiff::tz::Offset::constant(7);
+
+/// What a stored portal rating (1–5 stars, `dossier_ratings`) gives the KPIs: its level and
+/// the local day it was given, the event that places it in a period. `None` outside 1–5.
+pub fn rating_satisfaction(stars: u8, rated_at: jiff::Timestamp) -> Option<SatisfactionRating> {
+    Some(SatisfactionRating {
+        level: SatisfactionLevel::from_stars(stars)?,
+        rated_on: VIETNAM_OFFSET.to_datetime(rated_at).date(),
+    })
+}
+
+/// The facts of a dossier once rated: its stored facts with the rating's satisfaction. The
+/// store writes them, and adds the delta, in the transaction that records the rating.
+pub fn rated_facts(stored: &KpiFacts, rating: &DossierRating) -> KpiFacts {
+    let mut after = stored.clone();
+    after.extras.satisfaction = rating_satisfaction(rating.rating, rating.rated_at);
+    after
+}
+
+/// The rating row a bulk load writes for a dossier whose facts carry a satisfaction (seeded
+/// history), so that `dossier_ratings` stays the source a rebuild reads: the stars of its
+/// level, given at the dossier's last event when that is on the rating day, else at noon.
+pub fn bulk_rating(dossier: &NewDossier) -> Option<(u8, jiff::Timestamp)> {
+    let rating = dossier.kpi.extras.satisfaction?;
+    let last = dossier.dossier.last_event_at;
+    let at = if last.date() == rating.rated_on {
+        last
+    } else {
+        rating.rated_on.at(12, 0, 0, 0)
+    };
+    let at = VIETNAM_OFFSET.to_timestamp(at).ok()?;
+    Some((rating.level.stars(), at))
+}
+
+/// A stored rating as (stars, when), from the nullable columns a rebuild's LEFT JOIN reads
+/// (`rating`, and `rated_at` in microseconds since the epoch).
+pub fn stored_rating(
+    stars: Option<i64>,
+    rated_us: Option<i64>,
+) -> StoreResult<Option<(u8, jiff::Timestamp)>> {
+    match (stars, rated_us) {
+        (Some(stars), Some(us)) => {
+            let stars = u8::try_from(stars)
+                .map_err(|_| StoreError::Corrupt(format!("stored rating {stars}")))?;
+            let at = jiff::Timestamp::from_microsecond(us)
+                .map_err(|e| StoreError::Corrupt(format!("stored rating time: {e}")))?;
+            Ok(Some((stars, at)))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// One dossier of a rebuild: its facts to count (recomputed by `refacts` when given, else
-/// the stored ones) and whether they must be rewritten.
+/// the stored ones) and whether they must be rewritten. When recomputing, the satisfaction
+/// comes from the dossier's stored rating (`rating`: stars and when), not from the old facts.
 pub fn rebuild_facts(
     state: &str,
     stored: Option<&str>,
+    rating: Option<(u8, jiff::Timestamp)>,
     refacts: Option<Refacts<'_>>,
 ) -> StoreResult<(Option<KpiFacts>, bool)> {
     let stored = stored.map(parse_facts).transpose()?;
@@ -520,10 +579,11 @@ pub fn rebuild_facts(
     };
     let dossier: Dossier = serde_json::from_str(state)
         .map_err(|e| StoreError::Corrupt(format!("stored dossier state: {e}")))?;
-    let extras = stored
+    let mut extras = stored
         .as_ref()
         .map(|f| f.extras.clone())
         .unwrap_or_default();
+    extras.satisfaction = rating.and_then(|(stars, at)| rating_satisfaction(stars, at));
     let mut fresh = refacts(&dossier, &extras);
     fresh.code = dossier.code.clone();
     let changed = stored.as_ref() != Some(&fresh);

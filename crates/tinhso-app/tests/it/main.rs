@@ -5,5 +5,6 @@ mod accounts;
 mod dossiers;
 mod engines;
 mod imports;
+mod kpi;
 mod population;
 mod search;

@@ -35,6 +35,30 @@ impl SatisfactionLevel {
             SatisfactionLevel::VerySatisfied | SatisfactionLevel::Satisfied
         )
     }
+
+    /// The level of a portal rating of 1–5 stars (`dossier_ratings`): 5 very satisfied,
+    /// 4 satisfied, 3 neutral, 1–2 dissatisfied (the "dislike" that costs points on 5.4,
+    /// domain.md §6). `None` outside 1–5.
+    pub fn from_stars(stars: u8) -> Option<Self> {
+        Some(match stars {
+            5 => SatisfactionLevel::VerySatisfied,
+            4 => SatisfactionLevel::Satisfied,
+            3 => SatisfactionLevel::Neutral,
+            1 | 2 => SatisfactionLevel::Dissatisfied,
+            _ => return None,
+        })
+    }
+
+    /// The stars that stand for a level (the inverse of [`SatisfactionLevel::from_stars`];
+    /// dissatisfied is 1).
+    pub fn stars(self) -> u8 {
+        match self {
+            SatisfactionLevel::VerySatisfied => 5,
+            SatisfactionLevel::Satisfied => 4,
+            SatisfactionLevel::Neutral => 3,
+            SatisfactionLevel::Dissatisfied => 1,
+        }
+    }
 }
 
 /// A rating and the day it was given (the event that places it in a period).

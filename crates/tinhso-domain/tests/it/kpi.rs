@@ -1183,3 +1183,37 @@ proptest! {
         prop_assert_eq!(prev.last_day().tomorrow().expect("in range"), custom.first_day());
     }
 }
+
+#[test]
+fn portal_stars_map_to_satisfaction_levels_and_back() {
+    assert_eq!(
+        SatisfactionLevel::from_stars(5),
+        Some(SatisfactionLevel::VerySatisfied)
+    );
+    assert_eq!(
+        SatisfactionLevel::from_stars(4),
+        Some(SatisfactionLevel::Satisfied)
+    );
+    assert_eq!(
+        SatisfactionLevel::from_stars(3),
+        Some(SatisfactionLevel::Neutral)
+    );
+    // One or two stars is the "dislike" of 5.4.
+    for stars in [1, 2] {
+        assert_eq!(
+            SatisfactionLevel::from_stars(stars),
+            Some(SatisfactionLevel::Dissatisfied)
+        );
+    }
+    for stars in [0, 6, 255] {
+        assert_eq!(SatisfactionLevel::from_stars(stars), None);
+    }
+    for level in [
+        SatisfactionLevel::VerySatisfied,
+        SatisfactionLevel::Satisfied,
+        SatisfactionLevel::Neutral,
+        SatisfactionLevel::Dissatisfied,
+    ] {
+        assert_eq!(SatisfactionLevel::from_stars(level.stars()), Some(level));
+    }
+}

@@ -15,14 +15,16 @@ use tinhso_domain::dossier::{
 };
 use tinhso_domain::kpi::{
     contributions, facts, CounterKey, Counters, Dimension, DossierExtras, FactRules, Indicator,
-    KpiFacts, KpiReport, Period, SatisfactionLevel, SatisfactionRating, Standing,
+    KpiFacts, KpiReport, Period, Standing,
 };
 
 use super::{code, eid, join_all};
 use crate::dossiers::{Applicant, DossierUpdate, DossierWrite, NewDossier, WriteError};
 use crate::kpi::{
-    defining_day, DefiningDay, DimensionKind, Grain, KpiDossierQuery, KpiQuery, KpiScope, KpiSplit,
+    defining_day, rating_satisfaction, DefiningDay, DimensionKind, Grain, KpiDossierQuery,
+    KpiQuery, KpiScope, KpiSplit,
 };
+use crate::ratings::DossierRating;
 use crate::Store;
 
 /// A small deterministic generator (SplitMix64): the workloads are random but reproducible.
@@ -163,22 +165,12 @@ fn random_extras(rng: &mut SeededRng, fields: &[&str]) -> DossierExtras {
     }
 }
 
-/// Extras that change as a dossier moves: results issued electronically, ratings.
+/// Extras that change as a dossier moves: results issued electronically, online payments.
+/// (Ratings are recorded through [`crate::RatingStore::rate_dossier`], see [`rate_some`].)
 fn evolve_extras(rng: &mut SeededRng, extras: &mut DossierExtras, state: &Dossier) {
     if state.result_ready_at.is_some() && rng.chance(0.5) {
         extras.electronic_result = true;
         extras.linked_to_kho = rng.chance(0.5);
-    }
-    if state.ended_at.is_some() && extras.satisfaction.is_none() && rng.chance(0.4) {
-        extras.satisfaction = Some(SatisfactionRating {
-            level: *rng.pick(&[
-                SatisfactionLevel::VerySatisfied,
-                SatisfactionLevel::Satisfied,
-                SatisfactionLevel::Neutral,
-                SatisfactionLevel::Dissatisfied,
-            ]),
-            rated_on: state.last_event_at.date(),
-        });
     }
     if rng.chance(0.05) {
         extras.paid_online = !extras.paid_online;
@@ -243,6 +235,48 @@ fn new_write(
         kpi,
     };
     (new, extras, workflow)
+}
+
+/// Rates some ended dossiers not yet rated, 1–5 stars, through the store (the portal's path):
+/// the rating moves the satisfaction counters in its own transaction. Each is also rated a
+/// second time, which must fail and change nothing. The simulated extras follow.
+async fn rate_some(
+    store: &dyn Store,
+    rng: &mut SeededRng,
+    sims: &mut [Simulated],
+    clocks: &HashMap<i64, DateTime>,
+) {
+    for sim in sims.iter_mut() {
+        if sim.state.ended_at.is_none() || sim.extras.satisfaction.is_some() || !rng.chance(0.4) {
+            continue;
+        }
+        let stars = 1 + rng.below(5) as u8;
+        // Some hours after the dossier's latest event, in local time (UTC+7).
+        let local = clocks[&sim.id]
+            .checked_add((1 + rng.below(40) as i64).hours())
+            .expect("time");
+        let rated_at = jiff::tz::Offset::constant(7)
+            .to_timestamp(local)
+            .expect("instant");
+        let rating = DossierRating {
+            dossier_id: sim.id,
+            rating: stars,
+            comment: String::new(),
+            rated_at,
+        };
+        store.rate_dossier(&rating).await.expect("rating");
+        let again = DossierRating {
+            rating: 1 + (stars % 5),
+            ..rating
+        };
+        assert!(
+            store.rate_dossier(&again).await.is_err(),
+            "a second rating is refused"
+        );
+        let satisfaction = rating_satisfaction(stars, rated_at).expect("1–5");
+        assert_eq!(satisfaction.rated_on, local.date());
+        sim.extras.satisfaction = Some(satisfaction);
+    }
 }
 
 /// What the domain says the counters are: the contributions of every dossier's facts,
@@ -618,6 +652,7 @@ pub async fn kpi_random_workload_matches_rebuild(store: &dyn Store) {
             sims[index].state = state;
             sims[index].extras = extras;
         }
+        rate_some(store, &mut rng, &mut sims, &clocks).await;
         let expected = recomputed(store, &sims).await;
         assert_eq!(
             stored_day_counters(store).await,
@@ -636,6 +671,15 @@ pub async fn kpi_random_workload_matches_rebuild(store: &dyn Store) {
             .any(|(k, _)| k.metric == tinhso_domain::kpi::Metric::Late),
         "the workload produced late dossiers"
     );
+    for metric in [
+        tinhso_domain::kpi::Metric::Rated,
+        tinhso_domain::kpi::Metric::Dissatisfied,
+    ] {
+        assert!(
+            expected.iter().any(|(k, _)| k.metric == metric),
+            "the workload produced ratings: {metric}"
+        );
+    }
 
     // A rebuild from the stored facts, and one recomputing the facts through the domain,
     // change nothing.
