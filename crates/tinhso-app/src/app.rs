@@ -22,6 +22,8 @@ pub struct AppSettings {
     pub session_hours: u32,
     /// Keep outgoing messages for the development mailbox page (`dev_mailbox`).
     pub dev_mailbox: bool,
+    /// What the public transparency page publishes.
+    pub transparency: crate::transparency::TransparencySettings,
 }
 
 impl AppSettings {
@@ -37,6 +39,10 @@ impl AppSettings {
             public_url: config.public_url.clone(),
             session_hours: config.session_hours.clamp(1, 24 * 30),
             dev_mailbox: config.dev_mailbox,
+            transparency: crate::transparency::TransparencySettings {
+                enabled: config.transparency_enabled,
+                columns: config.transparency_indicators.clone(),
+            },
         }
     }
 }

@@ -15,6 +15,7 @@ mod accounts;
 mod admin;
 mod authz;
 mod dossiers;
+mod ioc;
 mod officer;
 mod pages;
 mod portal;
