@@ -311,7 +311,8 @@ fn shorten(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
         label.to_string()
     } else {
-        let mut s: String = label.chars().take(max.saturating_sub(1)).collect();
+        let kept: String = label.chars().take(max.saturating_sub(1)).collect();
+        let mut s = kept.trim_end().to_string();
         s.push('…');
         s
     }
@@ -350,7 +351,7 @@ pub fn bar_chart(text: &ChartText, bars: &[Bar], max: Option<f64>) -> String {
             r#"<g class="chart-row"><title>{tip}</title><text class="chart-label" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
             label_w - 6.0,
             y0 + row_h / 2.0 + 4.0,
-            escape(&shorten(&b.label, 32))
+            escape(&shorten(&b.label, 28))
         );
         let end = match finite(b.value) {
             Some(v) => {
@@ -602,10 +603,7 @@ mod tests {
         assert!(svg.contains(r#"width="170.0""#), "{svg}");
         assert_eq!(svg.matches("<rect class=\"chart-bar\"").count(), 2);
         assert!(svg.contains(">100,00</text>") && svg.contains(">—</text>"));
-        assert!(
-            svg.contains(">Một cơ quan có tên rất dài vượt…</text>"),
-            "{svg}"
-        );
+        assert!(svg.contains(">Một cơ quan có tên rất dài…</text>"), "{svg}");
         assert!(svg.contains(
             "<title>Một cơ quan có tên rất dài vượt quá ba mươi hai ký tự: 50,00</title>"
         ));
