@@ -24,6 +24,8 @@ pub struct AppSettings {
     pub dev_mailbox: bool,
     /// The 766 index's points and thresholds (`[index_766]`, validated when loaded).
     pub index: tinhso_domain::kpi::IndexConfig,
+    /// What the public transparency page publishes.
+    pub transparency: crate::transparency::TransparencySettings,
 }
 
 impl AppSettings {
@@ -40,6 +42,10 @@ impl AppSettings {
             session_hours: config.session_hours.clamp(1, 24 * 30),
             dev_mailbox: config.dev_mailbox,
             index: config.index_766.clone(),
+            transparency: crate::transparency::TransparencySettings {
+                enabled: config.transparency_enabled,
+                columns: config.transparency_indicators.clone(),
+            },
         }
     }
 }

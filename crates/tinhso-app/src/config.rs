@@ -158,6 +158,14 @@ declare_settings! {
     /// Development mailbox: store outgoing messages (password reset links) and show them at
     /// `/dev/hop-thu` instead of sending them. Never turn on in production. `tinhso demo` does.
     dev_mailbox: bool = "false", env "TINHSO_DEV_MAILBOX";
+    /// Publish the transparency page `/minh-bach` (no sign-in: per-agency counts and on-time
+    /// rates of this month and this year); `false` answers 404. In a file also
+    /// `[transparency]` with `enabled = …`.
+    transparency_enabled: bool = "true", env "TINHSO_TRANSPARENCY_ENABLED";
+    /// What `/minh-bach` publishes per agency, in order, comma-separated: `received`,
+    /// `processed`, `late`, `on_time_rate`, `overdue_now`, `score` (the 766 index). Never
+    /// anything personal. In a file also `[transparency]` with `indicators = […]`.
+    transparency_indicators: crate::transparency::PublicColumns = "received,processed,on_time_rate", env "TINHSO_TRANSPARENCY_INDICATORS";
 }
 
 /// A folder path (a setting's type: parsed from and printed as text).
@@ -456,12 +464,27 @@ fn read_file(path: &Path) -> Result<(Vec<(String, String)>, Option<toml::Table>)
     };
     let flat = table
         .into_iter()
+        .flat_map(|(k, v)| match v {
+            // A section `[transparency]` with `enabled = …` is the setting
+            // `transparency_enabled`.
+            toml::Value::Table(section) => section
+                .into_iter()
+                .map(|(inner, v)| (format!("{k}_{inner}"), v))
+                .collect::<Vec<_>>(),
+            v => vec![(k, v)],
+        })
         .map(|(k, v)| {
             let s = match v {
                 toml::Value::String(s) => s,
                 toml::Value::Integer(i) => i.to_string(),
                 toml::Value::Float(f) => f.to_string(),
                 toml::Value::Boolean(b) => b.to_string(),
+                // A list of names is the comma-separated setting.
+                toml::Value::Array(items) if items.iter().all(|i| i.is_str()) => items
+                    .iter()
+                    .filter_map(|i| i.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
                 other => {
                     return Err(err(format!(
                         "`{k}`: expected a string or number, found {}",
@@ -574,6 +597,25 @@ mod tests {
         assert!(e.contains("[index_766]") && e.contains("92"), "{e}");
         // The example file parses as TOML (its section is commented out).
         let _: toml::Table = example_file().parse().unwrap();
+    }
+
+    #[test]
+    fn a_section_sets_the_settings_it_prefixes() {
+        let dir = std::env::temp_dir().join(format!("tinhso-config-test4-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("tinhso.toml");
+        std::fs::write(
+            &file,
+            "log = \"warn\"\n[transparency]\nenabled = false\nindicators = [\"on_time_rate\", \"score\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), Vec::new(), &[]).unwrap();
+        assert!(!c.transparency_enabled);
+        assert_eq!(c.transparency_indicators.to_string(), "on_time_rate,score");
+        assert_eq!(c.source("transparency_indicators"), Source::File);
+        std::fs::write(&file, "[transparency]\nindicators = [\"names\"]\n").unwrap();
+        let e = Config::load(Some(&file), Vec::new(), &[]).unwrap_err();
+        assert!(e.to_string().contains("transparency_indicators"), "{e}");
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod progress;
 pub mod scheduler;
 pub mod seed;
 pub mod sessions;
+pub mod transparency;
 
 pub use app::{App, AppSettings};
 pub use clock::{Clock, FixedClock, SystemClock};

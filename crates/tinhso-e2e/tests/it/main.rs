@@ -7,6 +7,7 @@ mod harness;
 
 mod admin;
 mod home;
+mod ioc;
 mod journeys;
 mod selftest;
 mod signin;

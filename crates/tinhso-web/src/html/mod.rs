@@ -15,6 +15,7 @@
 pub mod account;
 pub mod admin;
 mod assets;
+pub mod charts;
 pub mod i18n;
 pub mod ioc;
 pub mod officer;

@@ -78,6 +78,8 @@ pub struct Page {
     pub path: String,
     /// The public URL is https:// (cookies get `Secure`).
     pub secure: bool,
+    /// The public transparency page `/minh-bach` is published (a setting).
+    pub transparency: bool,
     /// The session token, when signed in (never rendered).
     session: Option<String>,
 }
@@ -119,6 +121,7 @@ impl FromRequestParts<AppState> for Page {
                 .map_or("/", |p| p.as_str())
                 .to_string(),
             secure: state.app.settings.public_url.starts_with("https://"),
+            transparency: state.app.settings.transparency.enabled,
             session,
         })
     }
@@ -195,6 +198,9 @@ impl Page {
     pub fn nav(&self) -> Vec<NavItem> {
         let mut items: Vec<(&'static str, &'static str)> =
             vec![("/thu-tuc", "nav.procedures"), ("/tra-cuu", "nav.lookup")];
+        if self.transparency {
+            items.push(("/minh-bach", "nav.transparency"));
+        }
         if self.is_citizen() {
             items.push(("/ho-so-cua-toi", "nav.my_dossiers"));
         }

@@ -17,6 +17,7 @@ mod authz;
 mod dossiers;
 mod engines;
 mod hostile;
+mod ioc;
 mod officer;
 mod pages;
 mod portal;
