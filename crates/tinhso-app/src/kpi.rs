@@ -388,21 +388,16 @@ impl App {
     /// The inputs the catalog gives for a scope (3.1 and the denominator of 3.2).
     fn index_inputs(&self, scope: &Dimension) -> IndexInputs {
         let snapshot = self.catalog.snapshot();
-        let of_scope: Vec<_> = snapshot
-            .records
-            .values()
-            .map(|v| &v.procedure)
-            .filter(|p| match scope {
+        IndexInputs::from_catalog(snapshot.records.values().map(|v| &v.procedure).filter(|p| {
+            match scope {
                 Dimension::CompetentAgency(a) | Dimension::ReceivingAgency(a) => {
                     p.agency_eids.contains(a)
                 }
                 Dimension::Procedure(c) => &p.code == c,
                 Dimension::Field(f) => p.fields.contains(f),
                 Dimension::Province | Dimension::Commune(_) => true,
-            })
-            .cloned()
-            .collect();
-        IndexInputs::from_catalog(&of_scope)
+            }
+        }))
     }
 
     async fn report_for(&self, scope: &Dimension, period: Period) -> DossierResult<KpiReport> {
@@ -568,9 +563,15 @@ impl App {
         let as_of = self.local_now();
         let config = self.index_config();
         let mut scored = Vec::new();
+        // Every commune offers the whole catalog: count it once, not once per commune.
+        let commune_inputs = self.index_inputs(&Dimension::Province);
         for (dim, rows) in by_dimension(rows) {
             let report = report_of(&dim, &period, as_of, &rows);
-            let index = score(&report, &self.index_inputs(&dim), &config);
+            let inputs = match dim {
+                Dimension::Commune(_) => commune_inputs.clone(),
+                _ => self.index_inputs(&dim),
+            };
+            let index = score(&report, &inputs, &config);
             scored.push((dim, (report, index)));
         }
         let ranks = rank(

@@ -431,13 +431,19 @@ pub struct IndexInputs {
 impl IndexInputs {
     /// The inputs the catalog gives, from the procedures of the scope (the versions in
     /// force): 3.1 and the denominator of 3.2. The rest stays unknown.
-    pub fn from_catalog(procedures: &[Procedure]) -> Self {
-        let online = procedures
-            .iter()
-            .filter(|p| p.online_level != OnlineLevel::None)
-            .count() as u64;
+    ///
+    /// Takes references: a ranking scores every unit, and cloning the catalog's records per unit
+    /// cost more than the whole counter query.
+    pub fn from_catalog<'a>(procedures: impl IntoIterator<Item = &'a Procedure>) -> Self {
+        let (mut all, mut online) = (0u64, 0u64);
+        for p in procedures {
+            all += 1;
+            if p.online_level != OnlineLevel::None {
+                online += 1;
+            }
+        }
         Self {
-            procedures_online: Some(Ratio::new(online, procedures.len() as u64)),
+            procedures_online: Some(Ratio::new(online, all)),
             online_services: Some(online),
             ..Self::default()
         }
