@@ -1,7 +1,7 @@
 //! Throughput and latency of dossier writes through `write_dossiers` with concurrent callers on
 //! a PostgreSQL database (TINHSO_BENCH_POSTGRES_URL, default the local server), group-committed.
 //!
-//! `cargo run --release -p tinhso-store-postgres --example dossier_writes [-- WRITES [TASKS [MODE]]]`
+//! `cargo run --release -p tinhso-store-postgres --example postgres_dossier_writes [-- WRITES [TASKS [MODE]]]`
 //! (defaults 20000 writes, 64 tasks, mode `creates`). Mode `actions`: each task first creates
 //! one dossier, then records WRITES/TASKS officer actions on it (each an event with optimistic
 //! concurrency, as an officer's action is). Prints writes/s and the per-call latency p50, p99
