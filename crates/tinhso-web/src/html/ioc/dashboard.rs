@@ -149,6 +149,16 @@ fn rate_figure(
     }
 }
 
+impl Figure {
+    /// The figure with a link to the dossiers behind it.
+    fn linked(self, href: String) -> Self {
+        Figure {
+            href: Some(href),
+            ..self
+        }
+    }
+}
+
 /// The headline figures of a view; `drill` makes the link to an indicator's dossiers.
 pub(crate) fn figures(
     p: &Page,
@@ -185,35 +195,35 @@ pub(crate) fn figures(
         )),
         ..gauge_figure(p, "paused", "ioc.fig.paused", r.paused.total)
     };
-    let mut late = count_figure(p, "late", "ioc.fig.late", r.late, b.late, Some(false));
-    late.href = Some(drill(Indicator::OnTime));
-    let mut on_time_rate = rate_figure(
+    let late = count_figure(p, "late", "ioc.fig.late", r.late, b.late, Some(false))
+        .linked(drill(Indicator::OnTime));
+    let on_time_rate = rate_figure(
         p,
         "on-time-rate",
         "ioc.fig.on_time_rate",
         r.on_time_rate,
         b.on_time_rate,
         Some(true),
-    );
-    on_time_rate.href = Some(drill(Indicator::OnTime));
-    let mut online = rate_figure(
+    )
+    .linked(drill(Indicator::OnTime));
+    let online = rate_figure(
         p,
         "online-rate",
         "ioc.fig.online_rate",
         r.online_rate,
         b.online_rate,
         Some(true),
-    );
-    online.href = Some(drill(Indicator::OnlineDossiers));
-    let mut payment = rate_figure(
+    )
+    .linked(drill(Indicator::OnlineDossiers));
+    let payment = rate_figure(
         p,
         "payment-rate",
         "ioc.fig.payment_rate",
         r.online_payment_rate,
         b.online_payment_rate,
         Some(true),
-    );
-    payment.href = Some(drill(Indicator::PaidOnline));
+    )
+    .linked(drill(Indicator::PaidOnline));
     let mut digitized = rate_figure(
         p,
         "digitized-rate",
@@ -221,8 +231,8 @@ pub(crate) fn figures(
         r.digitized_rate,
         b.digitized_rate,
         Some(true),
-    );
-    digitized.href = Some(drill(Indicator::DigitizedWithElectronicResult));
+    )
+    .linked(drill(Indicator::DigitizedWithElectronicResult));
     digitized.note = Some(p.t("ioc.fig.digitized_note"));
     let mut overdue = gauge_figure(p, "overdue", "ioc.fig.overdue", r.overdue_now);
     overdue.detail = Some(format!(
