@@ -82,6 +82,9 @@ pub async fn objects_referenced_by_events(store: &dyn Store) {
     assert_eq!(cited, expected, "exactly the cited hashes, each once");
 
     let unknown: Vec<String> = (0..REFERENCE_CHUNK).map(|i| format!("{i:064x}")).collect();
-    let cited = store.referenced_objects(&unknown).await.expect("full chunk");
+    let cited = store
+        .referenced_objects(&unknown)
+        .await
+        .expect("full chunk");
     assert!(cited.is_empty(), "no unknown hash is cited: {cited:?}");
 }
