@@ -158,6 +158,10 @@ declare_settings! {
     /// Development mailbox: store outgoing messages (password reset links) and show them at
     /// `/dev/hop-thu` instead of sending them. Never turn on in production. `tinhso demo` does.
     dev_mailbox: bool = "false", env "TINHSO_DEV_MAILBOX";
+    /// Uploaded files no dossier cites (a form left unfinished) are removed once they are this
+    /// many days old, by a daily sweep on one node (`tinhso objects sweep` runs it by hand).
+    /// `0` turns the daily sweep off.
+    object_sweep_grace_days: u32 = "7", env "TINHSO_OBJECT_SWEEP_GRACE_DAYS";
     /// Publish the transparency page `/minh-bach` (no sign-in: per-agency counts and on-time
     /// rates of this month and this year); `false` answers 404. In a file also
     /// `[transparency]` with `enabled = …`.

@@ -944,6 +944,11 @@ impl App {
                     "attachments.sha256: 64 chữ số hex / 64 hex digits".into(),
                 )
             })?;
+            // Touch first: the sweep of unused uploads then leaves it alone while this write
+            // is on its way (`crate::unused_objects`).
+            if !objects.touch(&hash).await? {
+                return Err(DossierError::AttachmentMissing(hash.to_hex()));
+            }
             let bytes = objects
                 .get(&hash)
                 .await?

@@ -30,6 +30,7 @@ pub mod scheduler;
 pub mod seed;
 pub mod sessions;
 pub mod transparency;
+pub mod unused_objects;
 
 pub use app::{App, AppSettings};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -30,6 +30,9 @@ pub struct SweepSettings {
     pub lease_ttl: Duration,
     /// Dossiers flagged per store round trip.
     pub batch: u32,
+    /// Grace period of the daily sweep of unused uploads (`object_sweep_grace_days`); `None`
+    /// turns it off.
+    pub object_grace: Option<Duration>,
 }
 
 impl SweepSettings {
@@ -40,6 +43,7 @@ impl SweepSettings {
             due_soon_working_hours: DUE_SOON_WORKING_HOURS,
             lease_ttl: Duration::from_secs(300),
             batch: 500,
+            object_grace: None,
         }
     }
 }
@@ -145,8 +149,12 @@ impl App {
     }
 }
 
-/// Runs the sweep every `interval` until the task is aborted. Failures are logged and retried
-/// at the next tick.
+/// How often the sweep of unused uploads runs (when `object_grace` is set).
+pub const OBJECT_SWEEP_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// Runs the deadline sweep every `interval`, and the sweep of unused uploads every
+/// [`OBJECT_SWEEP_EVERY`] (first an interval after start), until the task is aborted. Failures
+/// are logged and retried at the next tick.
 pub fn spawn_scheduler(
     app: Arc<App>,
     settings: SweepSettings,
@@ -155,9 +163,25 @@ pub fn spawn_scheduler(
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval.max(Duration::from_secs(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut next_object_sweep = tokio::time::Instant::now() + interval;
         loop {
             tick.tick().await;
             let now = app.clock.now();
+            if let Some(grace) = settings.object_grace {
+                if tokio::time::Instant::now() >= next_object_sweep {
+                    next_object_sweep = tokio::time::Instant::now() + OBJECT_SWEEP_EVERY;
+                    match app
+                        .sweep_unused_objects(now, grace, &settings.node_id, false)
+                        .await
+                    {
+                        Ok(r) if r.removed > 0 => {
+                            tracing::info!(removed = r.removed, "unused uploads removed")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "unused upload sweep failed"),
+                    }
+                }
+            }
             match app.run_deadline_sweep(now, &settings).await {
                 Ok(r) if r.due_soon_flagged + r.late_flagged > 0 => tracing::info!(
                     due_soon = r.due_soon_flagged,

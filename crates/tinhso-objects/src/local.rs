@@ -59,6 +59,58 @@ impl LocalDiskStore {
         self.root.join(a).join(b).join(&hex)
     }
 
+    /// Every object file (not temporary files) with its last modification time.
+    fn objects_with_times(&self) -> Result<Vec<(ContentHash, SystemTime)>, ObjectError> {
+        let mut found = Vec::new();
+        for level1 in read_dir_if_exists(&self.root)? {
+            for level2 in read_dir_if_exists(&level1)? {
+                for file in read_dir_if_exists(&level2)? {
+                    let Some(hash) = file
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .and_then(|n| ContentHash::parse(n).ok())
+                    else {
+                        continue; // a temporary file or something not ours
+                    };
+                    if file != self.path_of(&hash) {
+                        continue; // a hash-named file in the wrong folder is not an object
+                    }
+                    match fs::symlink_metadata(&file).and_then(|m| m.modified()) {
+                        Ok(modified) => found.push((hash, modified)),
+                        Err(e) if e.kind() == ErrorKind::NotFound => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn remove_if_modified_before_blocking(
+        &self,
+        hash: &ContentHash,
+        cutoff: SystemTime,
+    ) -> Result<bool, ObjectError> {
+        let path = self.path_of(hash);
+        let modified = match fs::symlink_metadata(&path).and_then(|m| m.modified()) {
+            Ok(modified) => modified,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        if modified >= cutoff {
+            return Ok(false);
+        }
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        if let Some(folder) = path.parent() {
+            sync_dir(folder)?;
+        }
+        Ok(true)
+    }
+
     /// Removes temporary files last modified before `cutoff`: what puts interrupted by a crash
     /// or power cut left behind (never an object: objects are never named with
     /// [`TEMP_PREFIX`]). Returns how many were removed. Run it at start-up or daily with a
@@ -108,7 +160,8 @@ impl LocalDiskStore {
         match read_verified(&path, &hash) {
             Ok(Some(_)) => {
                 // Already stored (perhaps by a concurrent put still about to flush the folder):
-                // flush it ourselves before answering.
+                // flush it ourselves before answering. Uploaded again: its age starts again.
+                touch_file(&path)?;
                 sync_dir(&folder)?;
                 return Ok(reference);
             }
@@ -185,6 +238,11 @@ fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Sets a file's modification time to now (objects are read-only: times are the owner's to set).
+fn touch_file(path: &Path) -> std::io::Result<()> {
+    File::open(path)?.set_modified(SystemTime::now())
+}
+
 /// Flushes a folder's entries (new names, renames) to disk. A no-op where folders cannot be
 /// opened as files (Windows), where renames are durable by other means.
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
@@ -245,5 +303,38 @@ impl ObjectStore for LocalDiskStore {
             Err(e) => Err(e.into()),
         })
         .await
+    }
+
+    async fn touch(&self, hash: &ContentHash) -> Result<bool, ObjectError> {
+        let path = self.path_of(hash);
+        blocking(move || match touch_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        })
+        .await
+    }
+
+    async fn modified_before(&self, cutoff: SystemTime) -> Result<Vec<ContentHash>, ObjectError> {
+        let store = self.clone();
+        blocking(move || {
+            Ok(store
+                .objects_with_times()?
+                .into_iter()
+                .filter(|(_, modified)| *modified < cutoff)
+                .map(|(hash, _)| hash)
+                .collect())
+        })
+        .await
+    }
+
+    async fn remove_if_modified_before(
+        &self,
+        hash: &ContentHash,
+        cutoff: SystemTime,
+    ) -> Result<bool, ObjectError> {
+        let store = self.clone();
+        let hash = *hash;
+        blocking(move || store.remove_if_modified_before_blocking(&hash, cutoff)).await
     }
 }

@@ -1,5 +1,7 @@
 //! The object store: immutable blobs named by their content hash.
 
+use std::time::SystemTime;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -63,4 +65,18 @@ pub trait ObjectStore: Send + Sync {
     async fn get(&self, hash: &ContentHash) -> Result<Option<Vec<u8>>, ObjectError>;
     /// Whether an object with this hash is stored (not verified: cheap).
     async fn exists(&self, hash: &ContentHash) -> Result<bool, ObjectError>;
+    /// Marks the object as just used (its age starts again), so that a sweep of unused objects
+    /// running meanwhile leaves it alone; `false` when no object has this hash. A `put` of content
+    /// already stored does the same.
+    async fn touch(&self, hash: &ContentHash) -> Result<bool, ObjectError>;
+    /// The objects last stored or touched before `cutoff` (temporary files are not objects).
+    async fn modified_before(&self, cutoff: SystemTime) -> Result<Vec<ContentHash>, ObjectError>;
+    /// Removes the object if it was last stored or touched before `cutoff`, checked at removal
+    /// time; `true` when it was removed. Removing an object nothing cites is the sweep's job
+    /// (`tinhso_app::unused_objects`), which asks the database first.
+    async fn remove_if_modified_before(
+        &self,
+        hash: &ContentHash,
+        cutoff: SystemTime,
+    ) -> Result<bool, ObjectError>;
 }

@@ -67,6 +67,7 @@ pub use sqlx::postgres::PgConnectOptions;
 mod accounts;
 mod dossiers;
 mod kpi;
+mod objects;
 mod ratings;
 mod sessions;
 

@@ -58,6 +58,7 @@ use tinhso_store::{
 mod accounts;
 mod dossiers;
 mod kpi;
+mod objects;
 mod ratings;
 mod sessions;
 

@@ -42,9 +42,11 @@ use crate::{StoreError, UnitFilter, VersionOutcome, WriteCounts};
 mod account_cases;
 mod dossier_cases;
 mod kpi_cases;
+mod object_cases;
 pub use account_cases::*;
 pub use dossier_cases::*;
 pub use kpi_cases::*;
+pub use object_cases::*;
 
 /// The future a case returns, borrowing the store.
 pub type BoxFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -96,6 +98,7 @@ macro_rules! conformance_tests {
             login_failures_count_and_are_forgotten,
             password_resets_are_used_once,
             notifications_newest_first,
+            objects_referenced_by_events,
         );
     };
     (@emit all ; $($name:ident),* $(,)?) => {

@@ -40,8 +40,10 @@ pub use dossiers::{AuditStore, DossierStore, IdentityStore, LeaseStore, Workflow
 pub use ratings::RatingStore;
 pub use sessions::SessionStore;
 pub mod kpi;
+pub mod objects;
 
 pub use kpi::KpiStore;
+pub use objects::ObjectRefStore;
 
 /// What storage can fail with. Backends map their driver errors into these.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -193,6 +195,7 @@ pub trait Store:
     + RatingStore
     + KpiStore
     + AccountStore
+    + ObjectRefStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

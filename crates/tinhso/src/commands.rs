@@ -8,8 +8,8 @@ use tinhso_app::{App, AppSettings, Config, SystemClock};
 
 use crate::cli_progress::Bar;
 use crate::{
-    AuditCommand, CalendarCommand, Cli, Command, ImportCommand, KpiCommand, PopulationCommand,
-    TokenCommand, UserCommand, WorkflowCommand,
+    AuditCommand, CalendarCommand, Cli, Command, ImportCommand, KpiCommand, ObjectsCommand,
+    PopulationCommand, TokenCommand, UserCommand, WorkflowCommand,
 };
 
 /// Generates `n` dossiers of history with a progress bar and prints what was made.
@@ -286,6 +286,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
             }
         }
+        Command::Objects(ObjectsCommand::Sweep {
+            grace_days,
+            dry_run,
+        }) => {
+            let app = open_app(&config).await?;
+            let days = grace_days.unwrap_or(match config.object_sweep_grace_days {
+                0 => 7,
+                d => d,
+            });
+            let grace = std::time::Duration::from_secs(u64::from(days) * 86_400);
+            let r = app
+                .sweep_unused_objects(
+                    app.clock.now(),
+                    grace,
+                    &tinhso_app::scheduler::default_node_id(),
+                    dry_run,
+                )
+                .await?;
+            if !r.lease_held {
+                bail!("một máy khác đang dọn tệp; thử lại sau / another node is sweeping now; try again later");
+            }
+            let verb = if dry_run {
+                "sẽ xóa / would remove"
+            } else {
+                "đã xóa / removed"
+            };
+            println!(
+                "Tệp cũ hơn {days} ngày / files older than {days} days: {}; được hồ sơ dùng / cited: {}; {verb}: {}; vừa được dùng lại, giữ / used again meanwhile, kept: {}",
+                r.old, r.cited, r.removed, r.kept_young
+            );
+            Ok(())
+        }
         Command::Seed(a) => {
             let app = open_app(&config).await?;
             seed(&app, a.dossiers, a.seed).await
@@ -507,7 +539,14 @@ async fn serve(app: Arc<App>, config: &Config) -> anyhow::Result<()> {
     // The deadline sweep runs on every node but acts only on the node holding its lease.
     let scheduler = tinhso_app::scheduler::spawn_scheduler(
         app.clone(),
-        tinhso_app::scheduler::SweepSettings::for_node(tinhso_app::scheduler::default_node_id()),
+        tinhso_app::scheduler::SweepSettings {
+            object_grace: (config.object_sweep_grace_days > 0).then(|| {
+                std::time::Duration::from_secs(u64::from(config.object_sweep_grace_days) * 86_400)
+            }),
+            ..tinhso_app::scheduler::SweepSettings::for_node(
+                tinhso_app::scheduler::default_node_id(),
+            )
+        },
         std::time::Duration::from_secs(60),
     );
     let state = tinhso_web::AppState {

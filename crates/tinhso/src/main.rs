@@ -62,6 +62,9 @@ enum Command {
     /// The audit trail of dossier events.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Uploaded files: remove the ones no dossier cites (a form left unfinished).
+    #[command(subcommand)]
+    Objects(ObjectsCommand),
     /// Print the effective configuration (secrets hidden), or an example file with --example.
     Config(ConfigArgs),
     /// Generate a realistic dossier history (seasonality, the Tết dip, per-agency lateness,
@@ -286,6 +289,22 @@ enum AuditCommand {
     /// Recompute the hash chain of every dossier event; exit non-zero if any record was
     /// edited, deleted or inserted.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+enum ObjectsCommand {
+    /// Remove uploaded files that no dossier cites and that are older than the grace period
+    /// (the server also does this daily; see `object_sweep_grace_days`). Safe while the server
+    /// runs: a file a submission is citing is never removed.
+    Sweep {
+        /// Only files older than this many days (default: the `object_sweep_grace_days` setting,
+        /// or 7 when it is 0).
+        #[arg(long, value_name = "DAYS")]
+        grace_days: Option<u32>,
+        /// Count what would be removed; remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Args)]

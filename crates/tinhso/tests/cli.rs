@@ -32,3 +32,44 @@ fn an_unknown_command_is_refused() {
     assert!(!ok, "{text}");
     assert!(text.contains("no-such-command"), "{text}");
 }
+
+/// `tinhso objects sweep` removes an old upload nothing cites, keeps a recent one, and a dry run
+/// removes nothing.
+#[test]
+fn objects_sweep_removes_old_uncited_uploads() {
+    let dir = std::env::temp_dir().join(format!("tinhso_cli_sweep_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let place = |bytes: &[u8]| {
+        let hash = tinhso_objects::ContentHash::of(bytes).to_hex();
+        let folder = dir.join("objects").join(&hash[..2]).join(&hash[2..4]);
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join(&hash);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let old = place(b"%PDF-1.4 abandoned upload");
+    let recent = place(b"%PDF-1.4 upload of this morning");
+    let ten_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(10 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(ten_days_ago)
+        .unwrap();
+    let data_dir = dir.to_str().unwrap();
+
+    let (ok, text) = tinhso(&["--data-dir", data_dir, "objects", "sweep", "--dry-run"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("would remove: 1"), "{text}");
+    assert!(old.exists() && recent.exists());
+
+    let (ok, text) = tinhso(&["--data-dir", data_dir, "objects", "sweep"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("removed: 1"), "{text}");
+    assert!(!old.exists(), "the old uncited upload is gone");
+    assert!(recent.exists(), "the recent one stays");
+
+    let (ok, text) = tinhso(&["objects", "sweep", "--grace-days", "x"]);
+    assert!(!ok && text.contains("--grace-days"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -175,10 +175,16 @@ async fn act(o: &Office, user: &User, code: &str, req: ActionRequest, when: &str
 
 /// A minimal one-page PDF with a correct cross-reference table.
 pub fn small_pdf() -> Vec<u8> {
+    pdf_of_width(595)
+}
+
+/// A minimal one-page PDF whose page is `width` points wide (different widths, different files).
+fn pdf_of_width(width: u32) -> Vec<u8> {
+    let page = format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} 842] >>");
     let bodies = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        page.as_str(),
     ];
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
@@ -816,6 +822,114 @@ async fn attachments_are_checked_cited_and_served_to_those_who_see_the_dossier()
             o.app.submit_dossier(&o.citizen, req, None).await,
             Err(DossierError::AttachmentMissing(_))
         ));
+    }
+}
+
+/// Uploads no dossier cites are removed once older than the grace period; cited ones, young
+/// ones and ones used again meanwhile stay; another node holding the lease sweeps nothing.
+#[tokio::test]
+async fn unused_uploads_are_swept_after_their_grace_period_and_cited_ones_kept() {
+    use std::time::Duration;
+    let week = Duration::from_secs(7 * 86_400);
+    for t in engines::all().await {
+        let o = office(t).await;
+        let e = o.engine;
+        let upload = |width: u32| {
+            let app = o.app.clone();
+            let citizen = o.citizen.clone();
+            async move {
+                app.upload_attachment(&citizen, "to-khai.pdf", &pdf_of_width(width))
+                    .await
+                    .unwrap()
+            }
+        };
+        let cited = upload(595).await;
+        let abandoned = upload(600).await;
+        let mut req = counter_intake();
+        req.channel = Channel::Online;
+        req.receiving_agency = Some(WARD.into());
+        req.attachments = vec![AttachmentInput {
+            component: "Giấy chứng sinh".into(),
+            sha256: cited.sha256.clone(),
+            name: None,
+        }];
+        o.app
+            .submit_dossier(&o.citizen, req.clone(), None)
+            .await
+            .unwrap();
+        let real_now = jiff::Timestamp::now();
+
+        // Within the grace period nothing is old.
+        let r = o
+            .app
+            .sweep_unused_objects(real_now, week, "node-a", false)
+            .await
+            .unwrap();
+        assert!(r.lease_held, "{e}");
+        assert_eq!((r.old, r.removed), (0, 0), "{e}: {r:?}");
+
+        // Ten days on: both are old; the dry run removes nothing.
+        let later = real_now + jiff::SignedDuration::from_hours(240);
+        let r = o
+            .app
+            .sweep_unused_objects(later, week, "node-a", true)
+            .await
+            .unwrap();
+        assert_eq!((r.old, r.cited, r.removed), (2, 1, 1), "{e}: {r:?}");
+        let objects = o.app.objects().unwrap();
+        let hash = |hex: &str| tinhso_objects::ContentHash::parse(hex).unwrap();
+        assert!(objects.exists(&hash(&abandoned.sha256)).await.unwrap());
+
+        // Another node holds the lease: nothing happens.
+        assert!(o
+            .app
+            .store
+            .acquire_lease(
+                tinhso_app::unused_objects::OBJECT_SWEEP_LEASE,
+                "node-b",
+                later,
+                later + jiff::SignedDuration::from_mins(5)
+            )
+            .await
+            .unwrap());
+        let r = o
+            .app
+            .sweep_unused_objects(later, week, "node-a", false)
+            .await
+            .unwrap();
+        assert!(!r.lease_held && r.removed == 0, "{e}: {r:?}");
+
+        // Once the lease is free, the abandoned upload goes; the cited one stays and serves.
+        let after_lease = later + jiff::SignedDuration::from_mins(6);
+        let r = o
+            .app
+            .sweep_unused_objects(after_lease, week, "node-a", false)
+            .await
+            .unwrap();
+        assert_eq!((r.old, r.cited, r.removed), (2, 1, 1), "{e}: {r:?}");
+        assert!(
+            !objects.exists(&hash(&abandoned.sha256)).await.unwrap(),
+            "{e}"
+        );
+        assert!(objects.exists(&hash(&cited.sha256)).await.unwrap(), "{e}");
+        // The lease was released: another node may sweep right away (and finds nothing to do).
+        let r = o
+            .app
+            .sweep_unused_objects(after_lease, week, "node-b", false)
+            .await
+            .unwrap();
+        assert!(r.lease_held, "{e}");
+        assert_eq!((r.old, r.removed), (1, 0), "{e}: {r:?}");
+
+        // Citing a removed upload is refused and writes nothing; uploading it again works.
+        req.attachments[0].sha256 = abandoned.sha256.clone();
+        assert!(matches!(
+            o.app.submit_dossier(&o.citizen, req.clone(), None).await,
+            Err(DossierError::AttachmentMissing(_))
+        ));
+        let again = upload(600).await;
+        assert_eq!(again.sha256, abandoned.sha256);
+        o.app.submit_dossier(&o.citizen, req, None).await.unwrap();
     }
 }
 

@@ -228,6 +228,77 @@ async fn stale_temporary_files_are_removed_and_objects_kept() {
     assert_eq!(store.get(&checked.sha256()).await.unwrap(), Some(bytes));
 }
 
+/// The sweep's primitives: objects are listed by age (temporary files are not objects), a touch
+/// or a second upload makes an object young again, and removal re-checks the age.
+#[tokio::test]
+async fn old_objects_are_listed_touched_and_removed_only_when_old() {
+    use std::time::{Duration, SystemTime};
+    let dir = TempDir::new();
+    let store = LocalDiskStore::open(&dir.0).unwrap();
+    let old_bytes = fixtures::png(3, 3);
+    let old = check(&UploadPolicy::default(), "a.png", &old_bytes).unwrap();
+    store.put(&old, &old_bytes).await.unwrap();
+    let young_bytes = fixtures::pdf();
+    let young = check(&UploadPolicy::default(), "b.pdf", &young_bytes).unwrap();
+    store.put(&young, &young_bytes).await.unwrap();
+    let folder = store.path_of(&old.sha256()).parent().unwrap().to_path_buf();
+    std::fs::write(folder.join(format!("{TEMP_PREFIX}x-1-0")), b"partial").unwrap();
+    // Age the first object by ten days.
+    let ten_days_ago = SystemTime::now() - Duration::from_secs(10 * 86_400);
+    std::fs::File::open(store.path_of(&old.sha256()))
+        .unwrap()
+        .set_modified(ten_days_ago)
+        .unwrap();
+
+    let week_ago = SystemTime::now() - Duration::from_secs(7 * 86_400);
+    assert_eq!(
+        store.modified_before(week_ago).await.unwrap(),
+        vec![old.sha256()]
+    );
+    let future = SystemTime::now() + Duration::from_secs(60);
+    let mut all = store.modified_before(future).await.unwrap();
+    all.sort_by_key(|h| h.to_hex());
+    let mut expected = vec![old.sha256(), young.sha256()];
+    expected.sort_by_key(|h| h.to_hex());
+    assert_eq!(all, expected, "temporary files are not listed");
+
+    // Removal re-checks the age: a young object stays.
+    assert!(!store
+        .remove_if_modified_before(&young.sha256(), week_ago)
+        .await
+        .unwrap());
+    // A second upload of the old content makes it young again.
+    store.put(&old, &old_bytes).await.unwrap();
+    assert!(store.modified_before(week_ago).await.unwrap().is_empty());
+    assert!(!store
+        .remove_if_modified_before(&old.sha256(), week_ago)
+        .await
+        .unwrap());
+    // So does a touch.
+    std::fs::File::open(store.path_of(&old.sha256()))
+        .unwrap()
+        .set_modified(ten_days_ago)
+        .unwrap();
+    assert!(store.touch(&old.sha256()).await.unwrap());
+    assert!(store.modified_before(week_ago).await.unwrap().is_empty());
+    // An old one goes, once.
+    std::fs::File::open(store.path_of(&old.sha256()))
+        .unwrap()
+        .set_modified(ten_days_ago)
+        .unwrap();
+    assert!(store
+        .remove_if_modified_before(&old.sha256(), week_ago)
+        .await
+        .unwrap());
+    assert!(!store.exists(&old.sha256()).await.unwrap());
+    assert!(!store
+        .remove_if_modified_before(&old.sha256(), week_ago)
+        .await
+        .unwrap());
+    assert!(!store.touch(&old.sha256()).await.unwrap(), "gone");
+    assert_eq!(store.get(&young.sha256()).await.unwrap(), Some(young_bytes));
+}
+
 #[test]
 fn hashes_from_outside_cannot_reach_outside_the_root() {
     for bad in [

@@ -217,7 +217,7 @@ pub fn sample_acceptance(stored: &StoredDossier, now: DateTime, due: DateTime) -
 }
 
 /// A later move of a stored dossier to `status` (other fields as given by `change`).
-fn sample_move(
+pub fn sample_move(
     stored: &StoredDossier,
     now: DateTime,
     status: NationalStatus,
