@@ -19,7 +19,7 @@ use tinhso_domain::kpi::Period;
 use tinhso_store::kpi::DimensionKind;
 use tinhso_web::{router, AppState, Metrics};
 
-use crate::pages::{send, Visitor};
+use crate::pages::{send, text_of, Visitor};
 use crate::TestServer;
 
 const PASSWORD: &str = tinhso_app::demo::DEMO_PASSWORD;
@@ -94,22 +94,6 @@ async fn signed_in(s: &TestServer, account: &str) -> Visitor {
     let mut v = Visitor::new();
     v.sign_in(s, account, PASSWORD).await;
     v
-}
-
-/// The text of the element with `id` up to the next tag.
-fn text_of(html: &str, id: &str) -> String {
-    let marker = format!("id=\"{id}\"");
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no #{id} in the page"));
-    let rest = &html[at..];
-    let start = rest.find('>').expect("tag end") + 1;
-    rest[start..]
-        .split('<')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string()
 }
 
 /// A Vietnamese-formatted count ("1.234") as a number.

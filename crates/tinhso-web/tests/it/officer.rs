@@ -15,7 +15,7 @@ use tinhso_objects::LocalDiskStore;
 use tinhso_web::{router, AppState, Metrics};
 
 use crate::dossiers::small_pdf;
-use crate::pages::{csrf_field, send, Visitor};
+use crate::pages::{csrf_field, send, text_of, Visitor};
 use crate::TestServer;
 
 const PASSWORD: &str = tinhso_app::demo::DEMO_PASSWORD;
@@ -72,22 +72,6 @@ fn cookie_header(v: &Visitor) -> String {
         .map(|(k, val)| format!("{k}={val}"))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// The text of the element with `id` up to the next tag.
-fn text_of(html: &str, id: &str) -> String {
-    let marker = format!("id=\"{id}\"");
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let rest = &html[at..];
-    let start = rest.find('>').expect("tag end") + 1;
-    rest[start..]
-        .split('<')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string()
 }
 
 /// The value of the hidden `name` field inside the form `#form_id`.

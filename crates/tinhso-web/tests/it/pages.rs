@@ -29,6 +29,22 @@ pub fn set_cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
+/// The text of the element with `id` up to the next tag (panics, showing the page, when absent).
+pub fn text_of(html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let rest = &html[at..];
+    let start = rest.find('>').expect("tag end") + 1;
+    rest[start..]
+        .split('<')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
 /// The value of the hidden `csrf` field of a page.
 pub fn csrf_field(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
