@@ -42,6 +42,11 @@ use crate::App;
 /// Dossiers per bulk-load transaction.
 pub const BATCH: usize = 10_000;
 
+/// From this many dossiers a seed defers the read-only secondary indexes and builds them once
+/// at the end ([`tinhso_store::kpi::KpiStore::begin_bulk_load`]): building an index over
+/// millions of rows once is much cheaper than maintaining it row by row, and packs it tighter.
+pub const DEFER_INDEXES_FROM: u64 = 50_000;
+
 /// What a seed run made.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SeedReport {
@@ -467,6 +472,21 @@ impl App {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> DossierResult<SeedReport> {
         let world = Arc::new(self.seed_world(n, seed).await?);
+        self.store.begin_bulk_load(n >= DEFER_INDEXES_FROM).await?;
+        let loaded = self.seed_batches(world, n, progress).await;
+        // The indexes are built and the settings restored even when a batch failed.
+        let finished = self.store.finish_bulk_load().await;
+        let report = loaded?;
+        finished?;
+        Ok(report)
+    }
+
+    async fn seed_batches(
+        &self,
+        world: Arc<World>,
+        n: u64,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> DossierResult<SeedReport> {
         let mut report = SeedReport::default();
         let batches = n.div_ceil(BATCH as u64);
         let generate = |b: u64| {

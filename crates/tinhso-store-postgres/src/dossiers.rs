@@ -35,7 +35,7 @@ use tinhso_store::dossiers::{
 
 use tinhso_store::group_commit::plan::{
     self, kpi_mismatch, CurrentDossier, DossierChange, DossierColumns, GroupPlan, GroupReads,
-    NewDossierRow,
+    NewDossierRow, STATE_IN_LATEST_EVENT,
 };
 use tinhso_store::group_commit::{GroupCommitter, WriteRequest, WriteResult};
 use tinhso_store::kpi::facts_mismatch;
@@ -46,6 +46,27 @@ use tinhso_store::{
 use crate::{
     corrupt, date_text, db_err, from_json, from_micros, get, timestamp_text, to_json, PostgresStore,
 };
+
+/// SQL (text) for the stored state of the dossier row `$t` (a table name or alias): its
+/// `state`, or, when that holds [`STATE_IN_LATEST_EVENT`] (a bulk-loaded dossier), its latest
+/// event's `state_after` — the latest event always carries the current state, flags included.
+macro_rules! state_sql {
+    ($t:literal) => {
+        concat!(
+            "(CASE WHEN ",
+            $t,
+            ".state = 'null'::jsonb THEN (SELECT e.state_after \
+             FROM dossier_events e WHERE e.dossier_id = ",
+            $t,
+            ".id AND e.seq = ",
+            $t,
+            ".events) ELSE ",
+            $t,
+            ".state END)::text"
+        )
+    };
+}
+pub(crate) use state_sql;
 
 // ---------------------------------------------------------------------------------------------
 // Conversions
@@ -152,7 +173,7 @@ impl PgCommitter {
         group: &[WriteRequest],
     ) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        match write_batched(&mut tx, group).await {
+        match write_batched(&mut tx, group, false).await {
             Ok(Some(results)) => {
                 // Never retried: after a failed COMMIT the outcome may be unknown.
                 tx.commit().await.map_err(db_err)?;
@@ -236,6 +257,7 @@ fn timestamps(values: impl Iterator<Item = Timestamp>) -> StoreResult<Vec<String
 pub(crate) async fn write_batched(
     conn: &mut PgConnection,
     group: &[WriteRequest],
+    state_in_event_only: bool,
 ) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
     // Taken once per group: serializes dossier writes across nodes (see the module docs).
     let row = sqlx::query("SELECT chain_pos, hash FROM audit_head WHERE id = 1 FOR UPDATE")
@@ -278,11 +300,14 @@ pub(crate) async fn write_batched(
     }
     let ids = plan::dossiers_to_read(group);
     if !ids.is_empty() {
-        let rows = sqlx::query(
-            "SELECT id, code, events, due_soon_flagged, late_flagged, state::text AS state, \
-             (SELECT f.facts FROM kpi_facts f WHERE f.dossier_id = dossiers.id) AS kpi \
-             FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT id, code, events, due_soon_flagged, late_flagged, ",
+            state_sql!("dossiers"),
+            " AS state, (SELECT ",
+            crate::kpi::facts_sql!("f"),
+            " FROM kpi_facts f WHERE f.dossier_id = dossiers.id) AS kpi \
+             FROM dossiers WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+        ))
         .bind(&ids)
         .fetch_all(&mut *conn)
         .await
@@ -392,7 +417,11 @@ pub(crate) async fn write_batched(
                 .collect::<Vec<_>>(),
         )
         .bind(cols(|r| &r.lookup_secret_hash))
-        .bind(cols(|r| &r.state))
+        .bind(if state_in_event_only {
+            vec![STATE_IN_LATEST_EVENT; new_rows.len()]
+        } else {
+            cols(|r| &r.state)
+        })
         .bind(cols(|r| &r.applicant))
         .bind(cols(|r| &r.form))
         .bind(timestamps(new_rows.iter().map(|r| r.at))?)
@@ -849,10 +878,11 @@ async fn current(
     conn: &mut PgConnection,
     id: i64,
 ) -> Result<Option<(DossierCode, u32, bool, bool, String)>, WriteError> {
-    let row = sqlx::query(
-        "SELECT code, events, due_soon_flagged, late_flagged, state::text AS state \
-         FROM dossiers WHERE id = $1 FOR UPDATE",
-    )
+    let row = sqlx::query(concat!(
+        "SELECT code, events, due_soon_flagged, late_flagged, ",
+        state_sql!("dossiers"),
+        " AS state FROM dossiers WHERE id = $1 FOR UPDATE"
+    ))
     .bind(id)
     .fetch_optional(conn)
     .await
@@ -1030,8 +1060,9 @@ async fn set_flag(
 
 fn dossier_columns() -> String {
     format!(
-        "id, state::text AS state, applicant::text AS applicant, form::text AS form, events, \
+        "id, {} AS state, applicant::text AS applicant, form::text AS form, events, \
          due_soon_flagged, late_flagged, lookup_secret_hash, {} AS created_us, {} AS updated_us",
+        state_sql!("dossiers"),
         micros_of("created_at"),
         micros_of("updated_at")
     )

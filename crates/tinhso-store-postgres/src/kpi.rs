@@ -9,14 +9,48 @@ use sqlx::PgConnection;
 use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
 use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
-    bulk_group, bulk_ids, bulk_rating, counter_key, defining_day, indicator_bit, parse_facts,
-    rebuild_facts, segments, stored_rating, CounterChanges, CounterRow, DefiningDay, FactsRow,
-    Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts,
-    REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, indicator_bit,
+    parse_facts, rebuild_facts, segments, stored_rating, CounterChanges, CounterRow, DefiningDay,
+    FactsRow, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore,
+    Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
 use crate::{date_text, db_err, get, parse_date, PostgresStore};
+
+/// SQL (text) for the whole facts JSON of the `kpi_facts` row `$t` (a table name or alias):
+/// the stored JSON with what the row's columns hold put back where it is absent
+/// ([`FactsRow::of`] leaves it out; stored keys win). NULL when the row is missing.
+macro_rules! facts_sql {
+    ($t:literal) => {
+        concat!(
+            "jsonb_set(jsonb_build_object('received_on', ",
+            $t,
+            ".received_on, \
+             'receiving_agency', ",
+            $t,
+            ".receiving_agency, 'competent_agency', ",
+            $t,
+            ".competent_agency, 'procedure_code', ",
+            $t,
+            ".procedure_code, 'commune_code', ",
+            $t,
+            ".commune_code, 'fields', ",
+            $t,
+            ".fields::jsonb) || ",
+            $t,
+            ".facts::jsonb, \
+             '{extras}', jsonb_build_object('fields', ",
+            $t,
+            ".fields::jsonb, 'commune_code', ",
+            $t,
+            ".commune_code) || (",
+            $t,
+            ".facts::jsonb -> 'extras'))::text"
+        )
+    };
+}
+pub(crate) use facts_sql;
 
 /// Rows per statement (arrays have no parameter limit; this bounds one statement's work).
 const ROWS: usize = 20_000;
@@ -115,12 +149,15 @@ pub(crate) async fn stored_facts(
     conn: &mut PgConnection,
     dossier_id: i64,
 ) -> StoreResult<Option<KpiFacts>> {
-    let text: Option<String> =
-        sqlx::query_scalar("SELECT facts FROM kpi_facts WHERE dossier_id = $1")
-            .bind(dossier_id)
-            .fetch_optional(conn)
-            .await
-            .map_err(db_err)?;
+    let text: Option<String> = sqlx::query_scalar(concat!(
+        "SELECT ",
+        facts_sql!("kpi_facts"),
+        " FROM kpi_facts WHERE dossier_id = $1"
+    ))
+    .bind(dossier_id)
+    .fetch_optional(conn)
+    .await
+    .map_err(db_err)?;
     text.as_deref().map(parse_facts).transpose()
 }
 
@@ -252,12 +289,15 @@ impl KpiStore for PostgresStore {
     }
 
     async fn kpi_facts(&self, dossier_id: i64) -> StoreResult<Option<KpiFacts>> {
-        let text: Option<String> =
-            sqlx::query_scalar("SELECT facts FROM kpi_facts WHERE dossier_id = $1")
-                .bind(dossier_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_err)?;
+        let text: Option<String> = sqlx::query_scalar(concat!(
+            "SELECT ",
+            facts_sql!("kpi_facts"),
+            " FROM kpi_facts WHERE dossier_id = $1"
+        ))
+        .bind(dossier_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
         text.as_deref().map(parse_facts).transpose()
     }
 
@@ -284,9 +324,10 @@ impl KpiStore for PostgresStore {
             ),
         };
         let sql = format!(
-            "SELECT dossier_id, facts FROM kpi_facts WHERE ({scope}) \
+            "SELECT dossier_id, {} AS facts FROM kpi_facts WHERE ({scope}) \
              AND {day} BETWEEN $2::date AND $3::date AND (loses & $4) <> 0 \
-             AND dossier_id > $5 ORDER BY dossier_id LIMIT $6"
+             AND dossier_id > $5 ORDER BY dossier_id LIMIT $6",
+            facts_sql!("kpi_facts")
         );
         let rows = sqlx::query(&sql)
             .bind(value)
@@ -327,13 +368,17 @@ impl KpiStore for PostgresStore {
         let mut changes = CounterChanges::new();
         let mut last_id = 0i64;
         loop {
-            let rows = sqlx::query(
-                "SELECT d.id, d.state::text AS state, f.facts, r.rating::bigint AS stars, \
+            let rows = sqlx::query(concat!(
+                "SELECT d.id, ",
+                crate::dossiers::state_sql!("d"),
+                " AS state, ",
+                facts_sql!("f"),
+                " AS facts, r.rating::bigint AS stars, \
                  (extract(epoch FROM r.rated_at) * 1000000)::bigint AS rated_us \
                  FROM dossiers d LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
                  LEFT JOIN dossier_ratings r ON r.dossier_id = d.id \
-                 WHERE d.id > $1 ORDER BY d.id LIMIT $2",
-            )
+                 WHERE d.id > $1 ORDER BY d.id LIMIT $2"
+            ))
             .bind(last_id)
             .bind(REBUILD_CHUNK)
             .fetch_all(&mut *tx)
@@ -410,14 +455,84 @@ impl KpiStore for PostgresStore {
         let ratings: Vec<_> = dossiers.iter().map(bulk_rating).collect();
         let group = bulk_group(dossiers, at);
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group).await?)?;
-        let rated: Vec<(i64, u8, Timestamp)> = ids
-            .iter()
-            .zip(ratings)
-            .filter_map(|(id, r)| r.map(|(stars, when)| (*id, stars, when)))
-            .collect();
-        write_ratings(&mut tx, &rated).await?;
+        let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group, true).await?)?;
+        write_ratings(&mut tx, &bulk_rated(&ids, ratings)).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
     }
+
+    async fn begin_bulk_load(&self, defer_indexes: bool) -> StoreResult<()> {
+        if !defer_indexes {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for name in DEFERRABLE_INDEXES {
+            let statement: Option<String> = sqlx::query_scalar(
+                "SELECT indexdef FROM pg_indexes \
+                 WHERE schemaname = current_schema() AND indexname = $1",
+            )
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let Some(statement) = statement else { continue };
+            sqlx::query(
+                "INSERT INTO deferred_indexes (name, statement) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(statement)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            sqlx::query(&format!("DROP INDEX \"{name}\""))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn finish_bulk_load(&self) -> StoreResult<()> {
+        restore_deferred_indexes(&self.pool).await
+    }
+}
+
+/// Builds the indexes a bulk load deferred (all of them, in one transaction, with more memory
+/// for the sorts) and forgets them: at the end of the load, and when a node connects after an
+/// interrupted one (nodes connecting at once wait for each other on the rows).
+pub(crate) async fn restore_deferred_indexes(pool: &sqlx::PgPool) -> StoreResult<()> {
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let deferred: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, statement FROM deferred_indexes ORDER BY name FOR UPDATE")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    if deferred.is_empty() {
+        return tx.rollback().await.map_err(db_err);
+    }
+    sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    for (name, statement) in &deferred {
+        let exists: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1",
+        )
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if exists.is_none() {
+            sqlx::query(statement)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+    }
+    sqlx::query("DELETE FROM deferred_indexes")
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)
 }

@@ -109,6 +109,8 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
+        // An interrupted bulk load (`tinhso seed`) may have left indexes to build.
+        kpi::restore_deferred_indexes(&pool).await?;
         let dossier_writer = GroupWriter::spawn(dossiers::PgCommitter { pool: pool.clone() });
         Ok(Self {
             pool,

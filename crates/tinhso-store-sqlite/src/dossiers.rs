@@ -28,7 +28,9 @@ use tinhso_store::dossiers::{
     StoredEvent, User, WriteError, WriteOutcome,
 };
 
-use tinhso_store::group_commit::plan::{self, kpi_mismatch, CurrentDossier, GroupPlan, GroupReads};
+use tinhso_store::group_commit::plan::{
+    self, kpi_mismatch, CurrentDossier, GroupPlan, GroupReads, STATE_IN_LATEST_EVENT,
+};
 use tinhso_store::group_commit::{GroupCommitter, WriteRequest, WriteResult};
 use tinhso_store::kpi::facts_mismatch;
 use tinhso_store::{
@@ -38,6 +40,27 @@ use tinhso_store::{
 use crate::{
     corrupt, date_text, db_err, from_json, from_micros, get, micros, to_json, SqliteStore,
 };
+
+/// SQL for the stored state of the dossier row `$t` (a table name or alias): its `state`, or,
+/// when that holds [`STATE_IN_LATEST_EVENT`] (a bulk-loaded dossier), its latest event's
+/// `state_after` — the latest event always carries the current state, flags included.
+macro_rules! state_sql {
+    ($t:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $t,
+            ".state = 'null' THEN (SELECT e.state_after FROM dossier_events e \
+             WHERE e.dossier_id = ",
+            $t,
+            ".id AND e.seq = ",
+            $t,
+            ".events) ELSE ",
+            $t,
+            ".state END"
+        )
+    };
+}
+pub(crate) use state_sql;
 
 // ---------------------------------------------------------------------------------------------
 // Conversions shared with nothing else
@@ -141,7 +164,7 @@ impl SqliteCommitter {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_err)?;
-        match write_batched(&mut tx, group).await {
+        match write_batched(&mut tx, group, false).await {
             Ok(Some(results)) => {
                 // Never retried: a failed COMMIT fails the whole group.
                 tx.commit().await.map_err(db_err)?;
@@ -223,10 +246,12 @@ fn value_rows(rows: usize, columns: usize) -> String {
 }
 
 /// Every statement of a batched group, inside the open transaction. `Ok(None)` when the plan
-/// says to go one by one.
+/// says to go one by one. With `state_in_event_only` (bulk loads) the new dossiers keep their
+/// state once, in their event ([`STATE_IN_LATEST_EVENT`]).
 pub(crate) async fn write_batched(
     conn: &mut SqliteConnection,
     group: &[WriteRequest],
+    state_in_event_only: bool,
 ) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
     let row = sqlx::query("SELECT chain_pos, hash FROM audit_head WHERE id = 1")
         .fetch_one(&mut *conn)
@@ -263,9 +288,11 @@ pub(crate) async fn write_batched(
     }
     for chunk in plan::dossiers_to_read(group).chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "SELECT d.id, d.code, d.events, d.due_soon_flagged, d.late_flagged, d.state, \
-             f.facts AS kpi FROM dossiers d LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
+            "SELECT d.id, d.code, d.events, d.due_soon_flagged, d.late_flagged, {} AS state, \
+             {} AS kpi FROM dossiers d LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
              WHERE d.id IN ({})",
+            state_sql!("d"),
+            crate::kpi::facts_sql!("f"),
             vec!["?"; chunk.len()].join(", ")
         );
         let mut query = sqlx::query(&sql);
@@ -362,7 +389,11 @@ pub(crate) async fn write_batched(
                 .bind(c.due_at.as_deref())
                 .bind(c.paused)
                 .bind(r.lookup_secret_hash.as_str())
-                .bind(&*r.state)
+                .bind(if state_in_event_only {
+                    STATE_IN_LATEST_EVENT
+                } else {
+                    &*r.state
+                })
                 .bind(r.applicant.as_str())
                 .bind(r.form.as_str())
                 .bind(micros(r.at))
@@ -802,9 +833,11 @@ async fn current(
     conn: &mut SqliteConnection,
     id: i64,
 ) -> Result<Option<(DossierCode, u32, bool, bool, String)>, WriteError> {
-    let row = sqlx::query(
-        "SELECT code, events, due_soon_flagged, late_flagged, state FROM dossiers WHERE id = ?",
-    )
+    let row = sqlx::query(concat!(
+        "SELECT code, events, due_soon_flagged, late_flagged, ",
+        state_sql!("dossiers"),
+        " AS state FROM dossiers WHERE id = ?"
+    ))
     .bind(id)
     .fetch_optional(conn)
     .await
@@ -981,8 +1014,12 @@ async fn set_flag(
 // ---------------------------------------------------------------------------------------------
 // Reads
 
-const DOSSIER_COLUMNS: &str = "id, state, applicant, form, events, due_soon_flagged, \
-     late_flagged, lookup_secret_hash, created_at, updated_at";
+const DOSSIER_COLUMNS: &str = concat!(
+    "id, ",
+    state_sql!("dossiers"),
+    " AS state, applicant, form, events, due_soon_flagged, late_flagged, lookup_secret_hash, \
+     created_at, updated_at"
+);
 
 fn dossier_from_row(row: &SqliteRow) -> StoreResult<StoredDossier> {
     let state: String = get(row, "state")?;

@@ -9,14 +9,47 @@ use sqlx::SqliteConnection;
 use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
 use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
-    bulk_group, bulk_ids, bulk_rating, counter_key, defining_day, indicator_bit, parse_facts,
-    rebuild_facts, segments, stored_rating, CounterChanges, CounterRow, DefiningDay, FactsRow,
-    Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts,
-    REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, indicator_bit,
+    parse_facts, rebuild_facts, segments, stored_rating, CounterChanges, CounterRow, DefiningDay,
+    FactsRow, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore,
+    Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
 use crate::{date_text, db_err, get, parse_date, SqliteStore};
+
+/// SQL for the whole facts JSON of the `kpi_facts` row `$t` (a table name or alias): the
+/// stored JSON with what the row's columns hold put back where it is absent
+/// ([`FactsRow::of`] leaves it out). NULL when the row is missing (a LEFT JOIN).
+macro_rules! facts_sql {
+    ($t:literal) => {
+        concat!(
+            "json_insert(",
+            $t,
+            ".facts, '$.received_on', ",
+            $t,
+            ".received_on, \
+             '$.receiving_agency', ",
+            $t,
+            ".receiving_agency, '$.competent_agency', ",
+            $t,
+            ".competent_agency, '$.procedure_code', ",
+            $t,
+            ".procedure_code, \
+             '$.commune_code', ",
+            $t,
+            ".commune_code, '$.fields', json(",
+            $t,
+            ".fields), \
+             '$.extras.fields', json(",
+            $t,
+            ".fields), '$.extras.commune_code', ",
+            $t,
+            ".commune_code)"
+        )
+    };
+}
+pub(crate) use facts_sql;
 
 /// Rows per multi-row statement (SQLite allows 32 766 bound values; facts rows have 10).
 const ROWS: usize = 1000;
@@ -86,12 +119,15 @@ pub(crate) async fn stored_facts(
     conn: &mut SqliteConnection,
     dossier_id: i64,
 ) -> StoreResult<Option<KpiFacts>> {
-    let text: Option<String> =
-        sqlx::query_scalar("SELECT facts FROM kpi_facts WHERE dossier_id = ?")
-            .bind(dossier_id)
-            .fetch_optional(conn)
-            .await
-            .map_err(db_err)?;
+    let text: Option<String> = sqlx::query_scalar(concat!(
+        "SELECT ",
+        facts_sql!("kpi_facts"),
+        " FROM kpi_facts WHERE dossier_id = ?"
+    ))
+    .bind(dossier_id)
+    .fetch_optional(conn)
+    .await
+    .map_err(db_err)?;
     text.as_deref().map(parse_facts).transpose()
 }
 
@@ -230,12 +266,15 @@ impl KpiStore for SqliteStore {
     }
 
     async fn kpi_facts(&self, dossier_id: i64) -> StoreResult<Option<KpiFacts>> {
-        let text: Option<String> =
-            sqlx::query_scalar("SELECT facts FROM kpi_facts WHERE dossier_id = ?")
-                .bind(dossier_id)
-                .fetch_optional(&self.reader)
-                .await
-                .map_err(db_err)?;
+        let text: Option<String> = sqlx::query_scalar(concat!(
+            "SELECT ",
+            facts_sql!("kpi_facts"),
+            " FROM kpi_facts WHERE dossier_id = ?"
+        ))
+        .bind(dossier_id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db_err)?;
         text.as_deref().map(parse_facts).transpose()
     }
 
@@ -262,8 +301,10 @@ impl KpiStore for SqliteStore {
             ),
         };
         let sql = format!(
-            "SELECT dossier_id, facts FROM kpi_facts WHERE ({scope}) AND {day} BETWEEN ? AND ? \
-             AND (loses & ?) <> 0 AND dossier_id > ? ORDER BY dossier_id LIMIT ?"
+            "SELECT dossier_id, {} AS facts FROM kpi_facts WHERE ({scope}) \
+             AND {day} BETWEEN ? AND ? \
+             AND (loses & ?) <> 0 AND dossier_id > ? ORDER BY dossier_id LIMIT ?",
+            facts_sql!("kpi_facts")
         );
         let rows = sqlx::query(&sql)
             .bind(value)
@@ -303,12 +344,16 @@ impl KpiStore for SqliteStore {
         let mut changes = CounterChanges::new();
         let mut last_id = 0i64;
         loop {
-            let rows = sqlx::query(
-                "SELECT d.id, d.state, f.facts, r.rating AS stars, r.rated_at AS rated_us \
+            let rows = sqlx::query(concat!(
+                "SELECT d.id, ",
+                crate::dossiers::state_sql!("d"),
+                " AS state, ",
+                facts_sql!("f"),
+                " AS facts, r.rating AS stars, r.rated_at AS rated_us \
                  FROM dossiers d LEFT JOIN kpi_facts f ON f.dossier_id = d.id \
                  LEFT JOIN dossier_ratings r ON r.dossier_id = d.id \
-                 WHERE d.id > ? ORDER BY d.id LIMIT ?",
-            )
+                 WHERE d.id > ? ORDER BY d.id LIMIT ?"
+            ))
             .bind(last_id)
             .bind(REBUILD_CHUNK)
             .fetch_all(&mut *tx)
@@ -390,14 +435,101 @@ impl KpiStore for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_err)?;
-        let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group).await?)?;
-        let rated: Vec<(i64, u8, Timestamp)> = ids
-            .iter()
-            .zip(ratings)
-            .filter_map(|(id, r)| r.map(|(stars, when)| (*id, stars, when)))
-            .collect();
-        write_ratings(&mut tx, &rated).await?;
+        let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group, true).await?)?;
+        write_ratings(&mut tx, &bulk_rated(&ids, ratings)).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
     }
+
+    async fn begin_bulk_load(&self, defer_indexes: bool) -> StoreResult<()> {
+        for pragma in BULK_PRAGMAS {
+            sqlx::query(pragma)
+                .execute(&self.writer)
+                .await
+                .map_err(db_err)?;
+        }
+        if !defer_indexes {
+            return Ok(());
+        }
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)?;
+        for name in DEFERRABLE_INDEXES {
+            let statement: Option<String> = sqlx::query_scalar(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+            )
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let Some(statement) = statement else { continue };
+            sqlx::query(
+                "INSERT INTO deferred_indexes (name, statement) VALUES (?, ?) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(statement)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            sqlx::query(&format!("DROP INDEX \"{name}\""))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn finish_bulk_load(&self) -> StoreResult<()> {
+        restore_deferred_indexes(&self.writer).await?;
+        for pragma in NORMAL_PRAGMAS {
+            sqlx::query(pragma)
+                .execute(&self.writer)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+}
+
+/// The writer's settings during a bulk load: a 256 MiB page cache, so the b-trees of millions
+/// of rows stay in memory between batches, and temporary b-trees in memory. Commits stay
+/// `synchronous=FULL`.
+const BULK_PRAGMAS: &[&str] = &["PRAGMA cache_size = -262144", "PRAGMA temp_store = MEMORY"];
+/// SQLite's defaults, restored after it.
+const NORMAL_PRAGMAS: &[&str] = &["PRAGMA cache_size = -2000", "PRAGMA temp_store = DEFAULT"];
+
+/// Builds the indexes a bulk load deferred (all of them, in one transaction) and forgets
+/// them: at the end of the load, and when the store opens after an interrupted one.
+pub(crate) async fn restore_deferred_indexes(writer: &sqlx::SqlitePool) -> StoreResult<()> {
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+    let deferred: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, statement FROM deferred_indexes ORDER BY name")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    if deferred.is_empty() {
+        return tx.rollback().await.map_err(db_err);
+    }
+    for (name, statement) in &deferred {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?")
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        if exists.is_none() {
+            sqlx::query(statement)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+    }
+    sqlx::query("DELETE FROM deferred_indexes")
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)
 }

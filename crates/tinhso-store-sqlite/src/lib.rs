@@ -104,6 +104,7 @@ impl SqliteStore {
                 .await
                 .map_err(db_err)?;
             MIGRATOR.run(&pool).await.map_err(migrate_err)?;
+            kpi::restore_deferred_indexes(&pool).await?;
             return Ok(Self::with_pools(pool.clone(), pool));
         }
 
@@ -126,6 +127,8 @@ impl SqliteStore {
             .await
             .map_err(db_err)?;
         MIGRATOR.run(&writer).await.map_err(migrate_err)?;
+        // An interrupted bulk load (`tinhso seed`) may have left indexes to build.
+        kpi::restore_deferred_indexes(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
             .connect_with(base.pragma("query_only", "ON"))

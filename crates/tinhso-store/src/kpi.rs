@@ -4,7 +4,8 @@
 //! ## What is kept
 //! - `kpi_facts`: per dossier, its [`KpiFacts`] as of its latest write (JSON), with the columns
 //!   the drill-down lists filter on (scope columns, the days that place it in a period, and a
-//!   bit mask of the indicators it loses points on).
+//!   bit mask of the indicators it loses points on). The JSON leaves out what those columns
+//!   hold ([`FactsRow::of`]); the engines put it back when they read it.
 //! - `kpi_counters`: the additive counters of [`tinhso_domain::kpi`] ([`CounterKey`] = day ×
 //!   dimension × metric), each kept at three grains, so any period (day, month, quarter, year,
 //!   custom range) is a sum of at most a few dozen rows per dimension and metric
@@ -24,7 +25,7 @@
 //! A dossier counts in the period of the event that defines the indicator (domain.md §3): the
 //! counters carry the day of that event, chosen by the domain ([`Metric`]).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use jiff::civil::Date;
@@ -139,6 +140,10 @@ pub struct CounterRow {
     pub value: i64,
 }
 
+/// A counter row's key with ids (or ranks) for its dimension and metric: (dimension, grain,
+/// day, metric).
+type RowKey = (u32, Grain, Date, u32);
+
 /// Counter changes summed by row key, ready to be added with one upsert per row.
 ///
 /// Changes are summed by their domain key ([`CounterKey`]: day, dimension, metric) in a hash
@@ -147,7 +152,7 @@ pub struct CounterRow {
 /// thousands of dossiers adds a few hundred thousand changes to a few thousand keys.
 #[derive(Debug, Clone, Default)]
 pub struct CounterChanges {
-    sums: std::collections::HashMap<CounterKey, i64>,
+    sums: HashMap<CounterKey, i64>,
 }
 
 impl CounterChanges {
@@ -200,36 +205,72 @@ impl CounterChanges {
 
     /// The non-zero rows at every grain, sorted by row key (so concurrent writers lock counter
     /// rows in one order).
+    ///
+    /// The grains are summed under integer keys (an id per distinct dimension and metric);
+    /// the stored text keys are made once per distinct dimension and metric, and once per
+    /// row returned, not once per domain key and grain.
     pub fn into_rows(self) -> Vec<CounterRow> {
-        let mut rows: BTreeMap<(String, Grain, Date, String), (&'static str, i64)> =
-            BTreeMap::new();
-        for (key, value) in self.sums {
-            if value == 0 {
+        let mut dim_ids: HashMap<&Dimension, u32> = HashMap::new();
+        let mut dims: Vec<(String, &'static str)> = Vec::new();
+        let mut metric_ids: HashMap<&Metric, u32> = HashMap::new();
+        let mut metrics: Vec<String> = Vec::new();
+        let mut sums: HashMap<RowKey, i64> = HashMap::with_capacity(self.sums.len() * 2);
+        for (key, value) in &self.sums {
+            if *value == 0 {
                 continue;
             }
-            let dim = key.dim.key();
-            let kind = DimensionKind::of(&key.dim).key();
-            let metric = key.metric.key();
+            let dim = *dim_ids.entry(&key.dim).or_insert_with(|| {
+                dims.push((key.dim.key(), DimensionKind::of(&key.dim).key()));
+                (dims.len() - 1) as u32
+            });
+            let metric = *metric_ids.entry(&key.metric).or_insert_with(|| {
+                metrics.push(key.metric.key());
+                (metrics.len() - 1) as u32
+            });
             let grains: &[Grain] = if key.metric.is_gauge() {
                 &[Grain::Gauge]
             } else {
                 &[Grain::Day, Grain::Month, Grain::Year]
             };
             for grain in grains {
-                let entry = rows
-                    .entry((dim.clone(), *grain, grain.bucket(key.day), metric.clone()))
-                    .or_insert((kind, 0));
-                entry.1 += value;
+                *sums
+                    .entry((dim, *grain, grain.bucket(key.day), metric))
+                    .or_default() += value;
             }
         }
-        rows.into_iter()
-            .filter(|(_, (_, v))| *v != 0)
-            .map(|((dim, grain, day, metric), (kind, value))| CounterRow {
-                dim,
-                kind,
+        // Ids ranked by their text, so sorting by rank sorts by the stored key.
+        let rank = |texts: &[&str]| -> Vec<u32> {
+            let mut order: Vec<u32> = (0..texts.len() as u32).collect();
+            order.sort_unstable_by_key(|i| texts[*i as usize]);
+            let mut rank = vec![0u32; texts.len()];
+            for (r, i) in order.into_iter().enumerate() {
+                rank[i as usize] = r as u32;
+            }
+            rank
+        };
+        let dim_rank = rank(&dims.iter().map(|(d, _)| d.as_str()).collect::<Vec<_>>());
+        let metric_rank = rank(&metrics.iter().map(String::as_str).collect::<Vec<_>>());
+        // (the key with ranks for ids, (dimension id, metric id), value)
+        let mut keyed: Vec<(RowKey, (u32, u32), i64)> = sums
+            .into_iter()
+            .filter(|(_, v)| *v != 0)
+            .map(|((d, g, day, m), v)| {
+                (
+                    (dim_rank[d as usize], g, day, metric_rank[m as usize]),
+                    (d, m),
+                    v,
+                )
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|(k, _, _)| *k);
+        keyed
+            .into_iter()
+            .map(|((_, grain, day, _), (d, m), value)| CounterRow {
+                dim: dims[d as usize].0.clone(),
+                kind: dims[d as usize].1,
                 grain,
                 day,
-                metric,
+                metric: metrics[m as usize].clone(),
                 value,
             })
             .collect()
@@ -308,19 +349,56 @@ pub struct FactsRow {
 
 impl FactsRow {
     pub fn of(dossier_id: i64, facts: &KpiFacts) -> StoreResult<Self> {
+        let commune = facts.commune_code.clone().filter(|c| !c.trim().is_empty());
         Ok(Self {
             dossier_id,
             receiving: facts.receiving_agency.to_string(),
             competent: facts.competent_agency.to_string(),
             procedure: facts.procedure_code.to_string(),
-            commune: facts.commune_code.clone().filter(|c| !c.trim().is_empty()),
             fields: to_json(&facts.fields)?,
             received_on: facts.received_on,
             index_end_on: facts.index_end.map(|e| e.date()),
             loses: loses_mask(facts),
-            facts: to_json(facts)?,
+            facts: stored_facts_json(facts, commune.as_deref())?,
+            commune,
         })
     }
+}
+
+/// The keys of the facts JSON that the `kpi_facts` row's own columns hold (received_on,
+/// agencies, procedure, fields), left out of the stored JSON.
+pub const FACTS_IN_COLUMNS: [&str; 5] = [
+    "received_on",
+    "receiving_agency",
+    "competent_agency",
+    "procedure_code",
+    "fields",
+];
+
+/// The facts JSON as stored: without what the row's columns already hold ([`FACTS_IN_COLUMNS`];
+/// the commune, and the extras' copies of the fields and commune, when the columns give them
+/// back exactly). Each engine's `facts_sql!` SQL puts them back when reading, inserting
+/// only keys that are absent, so facts stored whole (before this layout) read the same.
+fn stored_facts_json(facts: &KpiFacts, commune_column: Option<&str>) -> StoreResult<String> {
+    let mut value = serde_json::to_value(facts)
+        .map_err(|e| StoreError::Other(format!("cannot encode JSON: {e}")))?;
+    if let serde_json::Value::Object(map) = &mut value {
+        for key in FACTS_IN_COLUMNS {
+            map.remove(key);
+        }
+        if facts.commune_code.as_deref() == commune_column {
+            map.remove("commune_code");
+        }
+        if let Some(serde_json::Value::Object(extras)) = map.get_mut("extras") {
+            if facts.extras.fields == facts.fields {
+                extras.remove("fields");
+            }
+            if facts.extras.commune_code.as_deref() == commune_column {
+                extras.remove("commune_code");
+            }
+        }
+    }
+    to_json(&value)
 }
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> StoreResult<String> {
@@ -546,6 +624,35 @@ pub fn bulk_rating(dossier: &NewDossier) -> Option<(u8, jiff::Timestamp)> {
     Some((rating.level.stars(), at))
 }
 
+/// The rating rows of a bulk load, (dossier id, stars, when), from the ids the load gave
+/// (in order) and each loaded dossier's [`bulk_rating`].
+pub fn bulk_rated(
+    ids: &[i64],
+    ratings: Vec<Option<(u8, jiff::Timestamp)>>,
+) -> Vec<(i64, u8, jiff::Timestamp)> {
+    ids.iter()
+        .zip(ratings)
+        .filter_map(|(id, r)| r.map(|(stars, when)| (*id, stars, when)))
+        .collect()
+}
+
+/// The secondary indexes a long bulk load may defer ([`KpiStore::begin_bulk_load`]): they
+/// serve reads only (queues, drill-down lists, ratings by time), none enforces a rule, so
+/// building each once after the load gives the same table as maintaining it row by row.
+/// Unique constraints (codes, chain positions) are never deferred.
+pub const DEFERRABLE_INDEXES: &[&str] = &[
+    "dossiers_receiving_queue",
+    "dossiers_competent_queue",
+    "dossiers_transferred_queue",
+    "dossiers_by_applicant",
+    "dossiers_open_by_due",
+    "kpi_facts_competent_end",
+    "kpi_facts_competent_received",
+    "kpi_facts_end",
+    "kpi_facts_received",
+    "dossier_ratings_by_time",
+];
+
 /// A stored rating as (stars, when), from the nullable columns a rebuild's LEFT JOIN reads
 /// (`rating`, and `rated_at` in microseconds since the epoch).
 pub fn stored_rating(
@@ -662,6 +769,16 @@ pub trait KpiStore: Send + Sync {
         dossiers: Vec<NewDossier>,
         at: jiff::Timestamp,
     ) -> StoreResult<Vec<i64>>;
+    /// Prepares a long run of [`bulk_load_dossiers`](Self::bulk_load_dossiers) (a seed of
+    /// millions): engine settings for bulk writes (commits stay durable), and with
+    /// `defer_indexes` the [`DEFERRABLE_INDEXES`] that exist are dropped, their definitions
+    /// kept in the database (`deferred_indexes`), to be built once by
+    /// [`finish_bulk_load`](Self::finish_bulk_load) rather than row by row. Opening the store
+    /// builds any that an interrupted run left deferred, so no index is ever lost.
+    async fn begin_bulk_load(&self, defer_indexes: bool) -> StoreResult<()>;
+    /// Ends what [`begin_bulk_load`](Self::begin_bulk_load) began: builds the deferred indexes
+    /// and restores the settings. Harmless when nothing began.
+    async fn finish_bulk_load(&self) -> StoreResult<()>;
 }
 
 #[cfg(test)]
@@ -740,6 +857,55 @@ mod tests {
             ]
         );
         assert_eq!(months[1].grain, Grain::Month);
+    }
+
+    /// The integer-keyed summing gives what summing by the stored text keys gives, in the
+    /// stored keys' order.
+    #[test]
+    fn counter_rows_are_summed_and_sorted_by_stored_key() {
+        use std::collections::BTreeMap;
+        use tinhso_domain::agency::AgencyEId;
+        let agencies = ["000.00.04.H40", "000.21.30.H40", "000.00.12.H62"]
+            .map(|a| AgencyEId::parse(a).expect("eid"));
+        let metrics = [
+            Metric::ReceivedCounter,
+            Metric::OnTime,
+            Metric::Accepted,
+            Metric::Digitized,
+        ];
+        let mut rng = crate::conformance::SeededRng::new(3);
+        let mut changes = CounterChanges::new();
+        let mut expected: BTreeMap<(String, Grain, Date, String), i64> = BTreeMap::new();
+        for _ in 0..2000 {
+            let dim = match rng.below(4) {
+                0 => Dimension::Province,
+                1 => Dimension::ReceivingAgency(rng.pick(&agencies).clone()),
+                2 => Dimension::CompetentAgency(rng.pick(&agencies).clone()),
+                _ => Dimension::Commune(format!("{:05}", rng.below(3))),
+            };
+            let day = date(2025, 12, 20)
+                .checked_add((rng.below(60) as i64).days())
+                .expect("day");
+            let key = CounterKey {
+                day,
+                dim,
+                metric: rng.pick(&metrics).clone(),
+            };
+            let value = rng.below(5) as i64 - 2;
+            changes.add(&key, value);
+            for grain in [Grain::Day, Grain::Month, Grain::Year] {
+                *expected
+                    .entry((key.dim.key(), grain, grain.bucket(day), key.metric.key()))
+                    .or_default() += value;
+            }
+        }
+        let rows: Vec<_> = changes
+            .into_rows()
+            .into_iter()
+            .map(|r| ((r.dim, r.grain, r.day, r.metric), r.value))
+            .collect();
+        let expected: Vec<_> = expected.into_iter().filter(|(_, v)| *v != 0).collect();
+        assert_eq!(rows, expected);
     }
 
     #[test]

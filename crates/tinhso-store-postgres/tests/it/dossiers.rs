@@ -305,3 +305,43 @@ async fn a_write_failing_inside_a_batch_fails_alone() {
     })
     .await;
 }
+
+/// Every index definition, by name.
+async fn index_definitions(db: &TestDb) -> Vec<(String, String)> {
+    let pool = sqlx::PgPool::connect_with(db.options.clone())
+        .await
+        .expect("connect");
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT indexname::text, indexdef FROM pg_indexes \
+         WHERE schemaname = current_schema() ORDER BY indexname",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("indexes");
+    pool.close().await;
+    rows
+}
+
+/// A bulk load interrupted after deferring its indexes (the process died before
+/// `finish_bulk_load`): the next node to connect builds them again, exactly as they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferred_indexes_come_back_after_an_interrupted_bulk_load() {
+    use tinhso_store::kpi::{KpiStore, DEFERRABLE_INDEXES};
+    with_database("deferred_indexes", |db| async move {
+        let store = db.store().await;
+        let before = index_definitions(&db).await;
+        store.begin_bulk_load(true).await.expect("begin");
+        let during = index_definitions(&db).await;
+        for name in DEFERRABLE_INDEXES {
+            assert!(
+                before.iter().any(|(n, _)| n == name),
+                "{name} is in the schema"
+            );
+            assert!(!during.iter().any(|(n, _)| n == name), "{name} deferred");
+        }
+        drop(store);
+        let _again = db.store().await;
+        assert_eq!(index_definitions(&db).await, before);
+    })
+    .await;
+}

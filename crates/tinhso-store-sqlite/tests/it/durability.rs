@@ -277,3 +277,45 @@ async fn dossier_writes_survive_a_drop_without_close() {
     );
     store.close().await;
 }
+
+/// Every index definition, by name, read behind the store's back.
+async fn index_definitions(url: &str) -> Vec<(String, String)> {
+    use sqlx::Connection;
+    let mut raw = sqlx::SqliteConnection::connect(url)
+        .await
+        .expect("raw connection");
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+         ORDER BY name",
+    )
+    .fetch_all(&mut raw)
+    .await
+    .expect("indexes");
+    raw.close().await.expect("close raw");
+    rows
+}
+
+/// A bulk load interrupted after deferring its indexes (the process died before
+/// `finish_bulk_load`): opening the store builds them again, exactly as they were.
+#[tokio::test]
+async fn deferred_indexes_come_back_after_an_interrupted_bulk_load() {
+    use tinhso_store::kpi::{KpiStore, DEFERRABLE_INDEXES};
+    let dir = TempDir::new("deferred");
+    let url = dir.url();
+    let store = SqliteStore::open(&url).await.expect("open");
+    let before = index_definitions(&url).await;
+    store.begin_bulk_load(true).await.expect("begin");
+    let during = index_definitions(&url).await;
+    for name in DEFERRABLE_INDEXES {
+        assert!(
+            before.iter().any(|(n, _)| n == name),
+            "{name} is in the schema"
+        );
+        assert!(!during.iter().any(|(n, _)| n == name), "{name} deferred");
+    }
+    store.close().await;
+    drop(store);
+    let reopened = SqliteStore::open(&url).await.expect("reopen");
+    assert_eq!(index_definitions(&url).await, before);
+    reopened.close().await;
+}

@@ -170,6 +170,12 @@ pub struct SequenceDemand {
     pub count: u32,
 }
 
+/// What `dossiers.state` holds for a dossier whose state is stored once, in its latest event's
+/// `state_after` (a bulk load writes its dossiers so: the state, the largest part of a dossier,
+/// would otherwise be stored twice). Readers take that event's `state_after` instead (each
+/// engine's `state_sql!`); the next update of the dossier stores its state in the row again.
+pub const STATE_IN_LATEST_EVENT: &str = "null";
+
 /// A dossier to insert.
 #[derive(Debug, Clone)]
 pub struct NewDossierRow {
@@ -344,6 +350,8 @@ pub struct GroupPlan {
     decisions: Vec<Decision>,
     creates: Vec<PlannedCreate>,
     demands: Vec<SequenceDemand>,
+    /// Index into `demands` by (agency, day): a bulk group has thousands of them.
+    demand_index: HashMap<(AgencyEId, Date), usize>,
     dossiers: HashMap<i64, Simulated>,
     missing_with_creates: bool,
     /// The KPI counter changes of the accepted writes (domain.md §6, [`crate::kpi`]).
@@ -376,6 +384,7 @@ impl GroupPlan {
             decisions: Vec::with_capacity(group.iter().map(|r| r.writes.len()).sum()),
             creates: Vec::new(),
             demands: Vec::new(),
+            demand_index: HashMap::new(),
             dossiers: dossiers
                 .into_iter()
                 .map(|(id, d)| {
@@ -472,21 +481,18 @@ impl GroupPlan {
             Ok(p) => p,
             Err(e) => return Decision::Failed(e),
         };
-        let demand = match self
-            .demands
-            .iter()
-            .position(|d| d.agency == new.code_agency && d.day == new.code_date)
-        {
-            Some(i) => i,
-            None => {
-                self.demands.push(SequenceDemand {
+        let demands = &mut self.demands;
+        let demand = *self
+            .demand_index
+            .entry((new.code_agency.clone(), new.code_date))
+            .or_insert_with(|| {
+                demands.push(SequenceDemand {
                     agency: new.code_agency.clone(),
                     day: new.code_date,
                     count: 0,
                 });
-                self.demands.len() - 1
-            }
-        };
+                demands.len() - 1
+            });
         self.demands[demand].count += 1;
         self.creates.push(PlannedCreate {
             demand,
