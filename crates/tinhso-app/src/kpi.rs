@@ -81,7 +81,7 @@ use tinhso_domain::catalog::ProcedureCode;
 use tinhso_domain::dossier::{Role, Timeliness};
 use tinhso_domain::kpi::{
     rank, score, CounterKey, Dimension, IndexConfig, IndexInputs, IndexScore, Indicator, KpiReport,
-    Period,
+    Metric, Period,
 };
 use tinhso_store::dossiers::User;
 use tinhso_store::kpi::{DimensionKind, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiSplit};
@@ -401,16 +401,15 @@ impl App {
     }
 
     async fn report_for(&self, scope: &Dimension, period: Period) -> DossierResult<KpiReport> {
+        let as_of = self.local_now();
         let rows = self
             .store
             .kpi_counters(&KpiQuery {
-                scope: KpiScope::One(scope.clone()),
-                period,
-                split: KpiSplit::Whole,
-                gauges: true,
+                gauges: Some(as_of),
+                ..KpiQuery::flows(KpiScope::One(scope.clone()), period, KpiSplit::Whole)
             })
             .await?;
-        Ok(report_of(scope, &period, self.local_now(), &rows))
+        Ok(report_of(scope, &period, as_of, &rows))
     }
 
     /// The indicators and the 766 index of a scope over a period, with the period before.
@@ -456,12 +455,11 @@ impl App {
         let dim = self.checked_scope(user, scope).await?;
         let rows = self
             .store
-            .kpi_counters(&KpiQuery {
-                scope: KpiScope::One(dim.clone()),
+            .kpi_counters(&KpiQuery::flows(
+                KpiScope::One(dim.clone()),
                 period,
-                split: KpiSplit::Month,
-                gauges: false,
-            })
+                KpiSplit::Month,
+            ))
             .await?;
         let mut months: BTreeMap<Date, Vec<(CounterKey, i64)>> = BTreeMap::new();
         let mut start = period.first_day();
@@ -550,17 +548,15 @@ impl App {
                 "by: agency hoặc commune / agency or commune".into(),
             ));
         }
+        let as_of = self.local_now();
         let rows = self
             .store
             .kpi_counters(&KpiQuery {
-                scope: KpiScope::Every(kind),
-                period,
-                split: KpiSplit::Whole,
-                gauges: true,
+                gauges: Some(as_of),
+                ..KpiQuery::flows(KpiScope::Every(kind), period, KpiSplit::Whole)
             })
             .await?;
         let names = self.unit_names(kind).await?;
-        let as_of = self.local_now();
         let config = self.index_config();
         let mut scored = Vec::new();
         // Every commune offers the whole catalog: count it once, not once per commune.
@@ -616,10 +612,9 @@ impl App {
         let rows = self
             .store
             .kpi_counters(&KpiQuery {
-                scope: KpiScope::Every(kind),
-                period,
-                split: KpiSplit::Month,
-                gauges: false,
+                // The on-time rate (2.1) is all a cell shows.
+                metrics: Some(vec![Metric::Early, Metric::OnTime, Metric::Late]),
+                ..KpiQuery::flows(KpiScope::Every(kind), period, KpiSplit::Month)
             })
             .await?;
         let mut months = Vec::new();
@@ -662,7 +657,8 @@ impl App {
     }
 
     /// The dossiers that cost `indicator` points in a scope and period (domain.md §6: every
-    /// score traceable to its dossiers), by id, a page at a time.
+    /// score traceable to its dossiers), by the day that places them in the period and then
+    /// by id, a page at a time.
     pub async fn kpi_dossiers(
         &self,
         user: &User,
@@ -673,6 +669,19 @@ impl App {
         after: Option<i64>,
     ) -> DossierResult<KpiDossierPage> {
         let dim = self.checked_scope(user, scope).await?;
+        self.dossiers_behind(dim, indicator, period, limit, after)
+            .await
+    }
+
+    /// [`App::kpi_dossiers`] without a caller to check (benchmarks, the terminal).
+    pub async fn dossiers_behind(
+        &self,
+        dim: Dimension,
+        indicator: Indicator,
+        period: Period,
+        limit: u32,
+        after: Option<i64>,
+    ) -> DossierResult<KpiDossierPage> {
         let limit = limit.clamp(1, 100_000);
         let found = self
             .store

@@ -520,6 +520,9 @@ impl App {
                 .await?;
             progress(report.dossiers);
         }
+        // The KPI tables grew at once: let the planner know (PostgreSQL plans them as empty
+        // otherwise, and reads the table behind every index entry).
+        self.store.kpi_refresh_statistics().await?;
         Ok(report)
     }
 

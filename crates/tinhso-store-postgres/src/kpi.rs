@@ -1,18 +1,21 @@
 //! KPI aggregates on PostgreSQL ([`tinhso_store::kpi`]): the rows a dossier write adds, the
 //! reads of a period, the drill-down lists, the rebuild and the bulk load.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::PgConnection;
-use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
+use tinhso_domain::kpi::{
+    contributions, overdue_cut, CounterKey, Dimension, Indicator, KpiFacts, Period,
+};
 use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
-    bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, indicator_bit,
-    parse_facts, rebuild_facts, segments, stored_rating, CounterChanges, CounterRow, DefiningDay,
-    FactsRow, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore,
-    Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, gauge_keys,
+    gauge_rows, indicator_bit, page_in_order, parse_facts, rebuild_facts, segments,
+    stored_rating, unpack_counters, CounterChanges, CounterRow, DefiningDay, FactsRow, GaugeSums,
+    Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts,
+    DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -220,52 +223,102 @@ fn key_of(row: &sqlx::postgres::PgRow, day: jiff::civil::Date) -> StoreResult<Co
 impl KpiStore for PostgresStore {
     async fn kpi_counters(&self, q: &KpiQuery) -> StoreResult<Vec<(CounterKey, i64)>> {
         let (filter, value) = scope_filter(&q.scope);
+        let metric_keys = q.metric_keys();
         let mut sums: BTreeMap<CounterKey, i64> = BTreeMap::new();
-        for seg in segments(&q.period, q.split) {
+        let mut metrics = HashMap::new();
+        let flows = metric_keys.as_ref().is_none_or(|m| !m.is_empty());
+        for seg in segments(&q.period, q.split).into_iter().filter(|_| flows) {
+            let buckets = seg.bucket_days();
+            let (days, next) = match &buckets {
+                Some(_) => ("day = ANY($2::date[])", 3),
+                None => ("day BETWEEN $2::date AND $3::date", 4),
+            };
+            let only = match &metric_keys {
+                Some(_) => format!(" AND metric = ANY(${next}::text[])"),
+                None => String::new(),
+            };
+            // The grain is written in the statement (not bound) so the planner knows it.
+            let grain = seg.grain.code();
+            // One row per dimension: its counters packed by string_agg (far fewer rows to
+            // hand over than one per counter).
             let sql = if seg.label.is_some() {
                 format!(
-                    "SELECT dim, metric, '' AS day, SUM(value)::bigint AS v FROM kpi_counters \
-                     WHERE {filter} AND grain = $2 AND day BETWEEN $3::date AND $4::date \
-                     GROUP BY dim, metric"
+                    "SELECT dim, string_agg(metric || ' ' || v::text, ',') AS packed FROM \
+                     (SELECT dim, metric, SUM(value)::bigint AS v FROM kpi_counters \
+                      WHERE {filter} AND grain = {grain} AND {days}{only} \
+                      GROUP BY dim, metric HAVING SUM(value) <> 0) s GROUP BY dim"
                 )
             } else {
                 format!(
-                    "SELECT dim, metric, to_char(day, 'YYYY-MM-DD') AS day, \
-                     SUM(value)::bigint AS v FROM kpi_counters \
-                     WHERE {filter} AND grain = $2 AND day BETWEEN $3::date AND $4::date \
-                     GROUP BY dim, day, metric"
+                    "SELECT dim, string_agg(metric || ' ' || to_char(day, 'YYYY-MM-DD') || ' ' \
+                     || value::text, ',') AS packed FROM kpi_counters \
+                     WHERE {filter} AND grain = {grain} AND {days}{only} AND value <> 0 \
+                     GROUP BY dim"
                 )
             };
-            let rows = sqlx::query(&sql)
-                .bind(value.as_str())
-                .bind(seg.grain.code())
-                .bind(date_text(seg.from))
-                .bind(date_text(seg.to))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?;
+            let mut query = sqlx::query(&sql).bind(value.as_str());
+            query = match &buckets {
+                Some(days) => query.bind(days.iter().map(|d| date_text(*d)).collect::<Vec<_>>()),
+                None => query.bind(date_text(seg.from)).bind(date_text(seg.to)),
+            };
+            if let Some(keys) = &metric_keys {
+                query = query.bind(keys.clone());
+            }
+            let rows = query.fetch_all(&self.pool).await.map_err(db_err)?;
             for row in rows {
-                let day = match seg.label {
-                    Some(label) => label,
-                    None => parse_date(&get::<String>(&row, "day")?)?,
-                };
-                *sums.entry(key_of(&row, day)?).or_default() += get::<i64>(&row, "v")?;
+                unpack_counters(
+                    &get::<String>(&row, "dim")?,
+                    &get::<String>(&row, "packed")?,
+                    seg.label,
+                    &mut metrics,
+                    &mut sums,
+                )?;
             }
         }
-        if q.gauges {
+        if let Some(as_of) = q.gauges {
+            let cut = overdue_cut(as_of);
+            let [awaiting, supplement, fee, prefix] = gauge_keys();
+            // `grain = 3` is written out so the partial index of gauges serves every scope of
+            // a kind; one scope reads its primary key.
             let sql = format!(
-                "SELECT dim, metric, to_char(day, 'YYYY-MM-DD') AS day, value AS v \
-                 FROM kpi_counters WHERE {filter} AND grain = $2 AND value <> 0"
+                "SELECT dim, \
+                 SUM(CASE WHEN metric = $2 THEN value ELSE 0 END)::bigint AS awaiting, \
+                 SUM(CASE WHEN metric = $3 THEN value ELSE 0 END)::bigint AS supplement, \
+                 SUM(CASE WHEN metric = $4 THEN value ELSE 0 END)::bigint AS fee, \
+                 SUM(CASE WHEN left(metric, $5::int) = $6 THEN value ELSE 0 END)::bigint \
+                 AS in_progress, \
+                 SUM(CASE WHEN left(metric, $5::int) = $6 AND (day < $7::date OR (day = $7::date \
+                 AND CAST(substr(metric, $5::int + 1) AS integer) < $8::int)) \
+                 THEN value ELSE 0 END)::bigint AS overdue \
+                 FROM kpi_counters WHERE {filter} AND grain = {} GROUP BY dim",
+                Grain::Gauge.code()
             );
             let rows = sqlx::query(&sql)
                 .bind(value.as_str())
-                .bind(Grain::Gauge.code())
+                .bind(awaiting.as_str())
+                .bind(supplement.as_str())
+                .bind(fee.as_str())
+                .bind(prefix.len() as i32)
+                .bind(prefix.as_str())
+                .bind(date_text(cut.day))
+                .bind(i32::from(cut.slot))
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db_err)?;
             for row in rows {
-                let day = parse_date(&get::<String>(&row, "day")?)?;
-                *sums.entry(key_of(&row, day)?).or_default() += get::<i64>(&row, "v")?;
+                let dim = get::<String>(&row, "dim")?;
+                let dim =
+                    Dimension::parse_key(&dim).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let g = GaugeSums {
+                    awaiting: get(&row, "awaiting")?,
+                    supplement: get(&row, "supplement")?,
+                    financial_obligation: get(&row, "fee")?,
+                    in_progress: get(&row, "in_progress")?,
+                    overdue: get(&row, "overdue")?,
+                };
+                for (key, v) in gauge_rows(&dim, cut, g) {
+                    *sums.entry(key).or_default() += v;
+                }
             }
         }
         Ok(sums.into_iter().filter(|(_, v)| *v != 0).collect())
@@ -313,7 +366,7 @@ impl KpiStore for PostgresStore {
             DefiningDay::IndexEnd => "index_end_on",
         };
         let (scope, value) = match &q.scope {
-            Dimension::Province => ("$1::text IS NULL", None),
+            Dimension::Province => ("TRUE", None),
             Dimension::ReceivingAgency(e) => ("receiving_agency = $1", Some(e.to_string())),
             Dimension::CompetentAgency(e) => ("competent_agency = $1", Some(e.to_string())),
             Dimension::Procedure(c) => ("procedure_code = $1", Some(c.to_string())),
@@ -323,30 +376,73 @@ impl KpiStore for PostgresStore {
                 Some(serde_json::to_string(f).map_err(|e| StoreError::Other(e.to_string()))?),
             ),
         };
-        let sql = format!(
-            "SELECT dossier_id, {} AS facts FROM kpi_facts WHERE ({scope}) \
-             AND {day} BETWEEN $2::date AND $3::date AND (loses & $4) <> 0 \
-             AND dossier_id > $5 ORDER BY dossier_id LIMIT $6",
-            facts_sql!("kpi_facts")
+        // The province has no scope condition, and no parameter for it (so that even a
+        // generic plan uses the day index alone): the others are numbered after it.
+        let o = usize::from(value.is_some());
+        let (first, last) = (
+            date_text(q.period.first_day()),
+            date_text(q.period.last_day()),
         );
-        let rows = sqlx::query(&sql)
-            .bind(value)
-            .bind(date_text(q.period.first_day()))
-            .bind(date_text(q.period.last_day()))
+        // Keyset pagination in (defining day, id) order: the page after a dossier starts
+        // after its day and id, so an index on (scope, day, id, loses) is read from the
+        // right place and stops after one page.
+        let after = match q.after_id {
+            Some(id) => {
+                let sql = format!(
+                    "SELECT to_char({day}, 'YYYY-MM-DD') FROM kpi_facts WHERE dossier_id = $1"
+                );
+                let at: Option<Option<String>> = sqlx::query_scalar(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                (at.flatten().unwrap_or_else(|| first.clone()), id)
+            }
+            None => (first.clone(), 0),
+        };
+        // The ids of one page first, from the index; then the facts of that page.
+        let n = |i: usize| format!("${}", i + o);
+        let sql = format!(
+            "SELECT dossier_id FROM kpi_facts WHERE ({scope}) \
+             AND {day} BETWEEN {}::date AND {}::date \
+             AND ({day}, dossier_id) > ({}::date, {}) AND (loses & {}) <> 0 \
+             ORDER BY {day}, dossier_id LIMIT {}",
+            n(1),
+            n(2),
+            n(3),
+            n(4),
+            n(5),
+            n(6)
+        );
+        let mut query = sqlx::query_scalar(&sql);
+        if let Some(value) = &value {
+            query = query.bind(value.as_str());
+        }
+        let ids: Vec<i64> = query
+            .bind(first.as_str())
+            .bind(last.as_str())
+            .bind(after.0.as_str())
+            .bind(after.1)
             .bind(indicator_bit(q.indicator))
-            .bind(q.after_id.unwrap_or(0))
             .bind(i64::from(q.limit))
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(KpiDossier {
-                    dossier_id: get(row, "dossier_id")?,
-                    facts: parse_facts(&get::<String>(row, "facts")?)?,
-                })
-            })
-            .collect()
+        // The whole facts, with what the row's columns hold put back (`facts_sql!`).
+        let rows = sqlx::query(concat!(
+            "SELECT dossier_id, ",
+            facts_sql!("kpi_facts"),
+            " AS facts FROM kpi_facts WHERE dossier_id = ANY($1)"
+        ))
+        .bind(ids.as_slice())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let stored = rows
+            .iter()
+            .map(|row| Ok((get(row, "dossier_id")?, get::<String>(row, "facts")?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        page_in_order(ids, stored)
     }
 
     async fn rebuild_kpi_aggregates(
@@ -442,6 +538,15 @@ impl KpiStore for PostgresStore {
         rows.iter()
             .map(|row| Ok((get(row, "a")?, get(row, "received")?, get(row, "late")?)))
             .collect()
+    }
+
+    async fn kpi_refresh_statistics(&self) -> StoreResult<()> {
+        // Outside a transaction (VACUUM cannot run in one).
+        sqlx::query("VACUUM (ANALYZE) kpi_facts, kpi_counters")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn bulk_load_dossiers(

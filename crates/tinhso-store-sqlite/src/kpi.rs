@@ -1,18 +1,21 @@
 //! KPI aggregates on SQLite ([`tinhso_store::kpi`]): the rows a dossier write adds, the reads
 //! of a period, the drill-down lists, the rebuild and the bulk load.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::SqliteConnection;
-use tinhso_domain::kpi::{contributions, CounterKey, Dimension, Indicator, KpiFacts, Period};
+use tinhso_domain::kpi::{
+    contributions, overdue_cut, CounterKey, Dimension, Indicator, KpiFacts, Period,
+};
 use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
-    bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, indicator_bit,
-    parse_facts, rebuild_facts, segments, stored_rating, CounterChanges, CounterRow, DefiningDay,
-    FactsRow, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore,
-    Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, gauge_keys,
+    gauge_rows, indicator_bit, page_in_order, parse_facts, rebuild_facts, segments,
+    stored_rating, unpack_counters, CounterChanges, CounterRow, DefiningDay, FactsRow, GaugeSums,
+    Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts,
+    DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -53,6 +56,10 @@ pub(crate) use facts_sql;
 
 /// Rows per multi-row statement (SQLite allows 32 766 bound values; facts rows have 10).
 const ROWS: usize = 1000;
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
 
 fn value_rows(rows: usize, columns: usize) -> String {
     let one = format!("({})", vec!["?"; columns].join(", "));
@@ -182,60 +189,108 @@ fn scope_filter(scope: &KpiScope) -> (&'static str, String) {
 impl KpiStore for SqliteStore {
     async fn kpi_counters(&self, q: &KpiQuery) -> StoreResult<Vec<(CounterKey, i64)>> {
         let (filter, value) = scope_filter(&q.scope);
+        let metric_keys = q.metric_keys();
         let mut sums: BTreeMap<CounterKey, i64> = BTreeMap::new();
-        for seg in segments(&q.period, q.split) {
+        let mut metrics = HashMap::new();
+        let flows = metric_keys.as_ref().is_none_or(|m| !m.is_empty());
+        for seg in segments(&q.period, q.split).into_iter().filter(|_| flows) {
+            let buckets = seg.bucket_days();
+            let days = match &buckets {
+                Some(days) => format!("day IN ({})", placeholders(days.len())),
+                None => "day BETWEEN ? AND ?".to_string(),
+            };
+            let only = match &metric_keys {
+                Some(keys) => format!(" AND metric IN ({})", placeholders(keys.len())),
+                None => String::new(),
+            };
+            // The grain is written in the statement (not bound) so the planner knows it.
+            let grain = seg.grain.code();
+            // One row per dimension: its counters packed by group_concat (far fewer rows to
+            // hand over than one per counter).
             let sql = if seg.label.is_some() {
                 format!(
-                    "SELECT dim, metric, '' AS day, SUM(value) AS v FROM kpi_counters \
-                     WHERE {filter} AND grain = ? AND day BETWEEN ? AND ? GROUP BY dim, metric"
+                    "SELECT dim, group_concat(metric || ' ' || v, ',') AS packed FROM \
+                     (SELECT dim, metric, SUM(value) AS v FROM kpi_counters \
+                      WHERE {filter} AND grain = {grain} AND {days}{only} \
+                      GROUP BY dim, metric HAVING SUM(value) <> 0) GROUP BY dim"
                 )
             } else {
                 format!(
-                    "SELECT dim, metric, day, SUM(value) AS v FROM kpi_counters \
-                     WHERE {filter} AND grain = ? AND day BETWEEN ? AND ? \
-                     GROUP BY dim, day, metric"
+                    "SELECT dim, group_concat(metric || ' ' || day || ' ' || value, ',') AS packed \
+                     FROM kpi_counters WHERE {filter} AND grain = {grain} AND {days}{only} \
+                     AND value <> 0 GROUP BY dim"
                 )
             };
-            let rows = sqlx::query(&sql)
-                .bind(value.as_str())
-                .bind(seg.grain.code())
-                .bind(date_text(seg.from))
-                .bind(date_text(seg.to))
-                .fetch_all(&self.reader)
-                .await
-                .map_err(db_err)?;
+            let mut query = sqlx::query(&sql).bind(value.as_str());
+            match &buckets {
+                Some(days) => {
+                    for day in days {
+                        query = query.bind(date_text(*day));
+                    }
+                }
+                None => query = query.bind(date_text(seg.from)).bind(date_text(seg.to)),
+            }
+            for key in metric_keys.iter().flatten() {
+                query = query.bind(key.as_str());
+            }
+            let rows = query.fetch_all(&self.reader).await.map_err(db_err)?;
             for row in rows {
-                let day = match seg.label {
-                    Some(label) => label,
-                    None => parse_date(&get::<String>(&row, "day")?)?,
-                };
-                let key = counter_key(
+                unpack_counters(
                     &get::<String>(&row, "dim")?,
-                    day,
-                    &get::<String>(&row, "metric")?,
+                    &get::<String>(&row, "packed")?,
+                    seg.label,
+                    &mut metrics,
+                    &mut sums,
                 )?;
-                *sums.entry(key).or_default() += get::<i64>(&row, "v")?;
             }
         }
-        if q.gauges {
+        if let Some(as_of) = q.gauges {
+            let cut = overdue_cut(as_of);
+            let [awaiting, supplement, fee, prefix] = gauge_keys();
+            // `grain = 3` is written out so the partial index of gauges serves every scope of
+            // a kind; one scope reads its primary key.
             let sql = format!(
-                "SELECT dim, metric, day, value AS v FROM kpi_counters \
-                 WHERE {filter} AND grain = ? AND value <> 0"
+                "SELECT dim, \
+                 SUM(CASE WHEN metric = ? THEN value ELSE 0 END) AS awaiting, \
+                 SUM(CASE WHEN metric = ? THEN value ELSE 0 END) AS supplement, \
+                 SUM(CASE WHEN metric = ? THEN value ELSE 0 END) AS fee, \
+                 SUM(CASE WHEN substr(metric, 1, ?) = ? THEN value ELSE 0 END) AS in_progress, \
+                 SUM(CASE WHEN substr(metric, 1, ?) = ? AND (day < ? OR (day = ? AND \
+                 CAST(substr(metric, ?) AS INTEGER) < ?)) THEN value ELSE 0 END) AS overdue \
+                 FROM kpi_counters WHERE {filter} AND grain = {} GROUP BY dim",
+                Grain::Gauge.code()
             );
+            let len = prefix.len() as i64;
             let rows = sqlx::query(&sql)
+                .bind(awaiting.as_str())
+                .bind(supplement.as_str())
+                .bind(fee.as_str())
+                .bind(len)
+                .bind(prefix.as_str())
+                .bind(len)
+                .bind(prefix.as_str())
+                .bind(date_text(cut.day))
+                .bind(date_text(cut.day))
+                .bind(len + 1)
+                .bind(i64::from(cut.slot))
                 .bind(value.as_str())
-                .bind(Grain::Gauge.code())
                 .fetch_all(&self.reader)
                 .await
                 .map_err(db_err)?;
             for row in rows {
-                let day = parse_date(&get::<String>(&row, "day")?)?;
-                let key = counter_key(
-                    &get::<String>(&row, "dim")?,
-                    day,
-                    &get::<String>(&row, "metric")?,
-                )?;
-                *sums.entry(key).or_default() += get::<i64>(&row, "v")?;
+                let dim = get::<String>(&row, "dim")?;
+                let dim =
+                    Dimension::parse_key(&dim).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let g = GaugeSums {
+                    awaiting: get(&row, "awaiting")?,
+                    supplement: get(&row, "supplement")?,
+                    financial_obligation: get(&row, "fee")?,
+                    in_progress: get(&row, "in_progress")?,
+                    overdue: get(&row, "overdue")?,
+                };
+                for (key, v) in gauge_rows(&dim, cut, g) {
+                    *sums.entry(key).or_default() += v;
+                }
             }
         }
         Ok(sums.into_iter().filter(|(_, v)| *v != 0).collect())
@@ -290,40 +345,80 @@ impl KpiStore for SqliteStore {
             DefiningDay::IndexEnd => "index_end_on",
         };
         let (scope, value) = match &q.scope {
-            Dimension::Province => ("? IS NULL", None),
-            Dimension::ReceivingAgency(e) => ("receiving_agency = ?", Some(e.to_string())),
-            Dimension::CompetentAgency(e) => ("competent_agency = ?", Some(e.to_string())),
-            Dimension::Procedure(c) => ("procedure_code = ?", Some(c.to_string())),
-            Dimension::Commune(c) => ("commune_code = ?", Some(c.clone())),
+            Dimension::Province => (String::new(), None),
+            Dimension::ReceivingAgency(e) => {
+                ("receiving_agency = ? AND ".into(), Some(e.to_string()))
+            }
+            Dimension::CompetentAgency(e) => {
+                ("competent_agency = ? AND ".into(), Some(e.to_string()))
+            }
+            Dimension::Procedure(c) => ("procedure_code = ? AND ".into(), Some(c.to_string())),
+            Dimension::Commune(c) => ("commune_code = ? AND ".into(), Some(c.clone())),
             Dimension::Field(f) => (
-                "instr(fields, ?) > 0",
+                "instr(fields, ?) > 0 AND ".into(),
                 Some(serde_json::to_string(f).map_err(|e| StoreError::Other(e.to_string()))?),
             ),
         };
-        let sql = format!(
-            "SELECT dossier_id, {} AS facts FROM kpi_facts WHERE ({scope}) \
-             AND {day} BETWEEN ? AND ? \
-             AND (loses & ?) <> 0 AND dossier_id > ? ORDER BY dossier_id LIMIT ?",
-            facts_sql!("kpi_facts")
+        let (first, last) = (
+            date_text(q.period.first_day()),
+            date_text(q.period.last_day()),
         );
-        let rows = sqlx::query(&sql)
-            .bind(value)
-            .bind(date_text(q.period.first_day()))
-            .bind(date_text(q.period.last_day()))
+        // Keyset pagination in (defining day, id) order: the page after a dossier starts
+        // after its day and id, so an index on (scope, day, id, loses) is read from the
+        // right place and stops after one page.
+        let after = match q.after_id {
+            Some(id) => {
+                let sql = format!("SELECT {day} FROM kpi_facts WHERE dossier_id = ?");
+                let at: Option<Option<String>> = sqlx::query_scalar(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(db_err)?;
+                Some((at.flatten().unwrap_or_else(|| first.clone()), id))
+            }
+            None => None,
+        };
+        let keyset = if after.is_some() {
+            format!(" AND ({day}, dossier_id) > (?, ?)")
+        } else {
+            String::new()
+        };
+        // The ids of one page first, from the index alone; then the facts of that page.
+        let sql = format!(
+            "SELECT dossier_id FROM kpi_facts WHERE {scope}{day} BETWEEN ? AND ?{keyset} \
+             AND (loses & ?) <> 0 ORDER BY {day}, dossier_id LIMIT ?"
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        if let Some(value) = &value {
+            query = query.bind(value.as_str());
+        }
+        query = query.bind(first.as_str()).bind(last.as_str());
+        if let Some((at, id)) = &after {
+            query = query.bind(at.as_str()).bind(*id);
+        }
+        let ids = query
             .bind(indicator_bit(q.indicator))
-            .bind(q.after_id.unwrap_or(0))
             .bind(i64::from(q.limit))
             .fetch_all(&self.reader)
             .await
             .map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                Ok(KpiDossier {
-                    dossier_id: get(row, "dossier_id")?,
-                    facts: parse_facts(&get::<String>(row, "facts")?)?,
-                })
-            })
-            .collect()
+        let mut stored = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS) {
+            let sql = format!(
+                // The whole facts, with what the row's columns hold put back (`facts_sql!`).
+                "SELECT dossier_id, {} AS facts FROM kpi_facts WHERE dossier_id IN ({})",
+                facts_sql!("kpi_facts"),
+                placeholders(chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&self.reader).await.map_err(db_err)? {
+                stored.push((get(&row, "dossier_id")?, get::<String>(&row, "facts")?));
+            }
+        }
+        page_in_order(ids, stored)
     }
 
     async fn rebuild_kpi_aggregates(
@@ -418,6 +513,10 @@ impl KpiStore for SqliteStore {
         rows.iter()
             .map(|row| Ok((get(row, "a")?, get(row, "received")?, get(row, "late")?)))
             .collect()
+    }
+
+    async fn kpi_refresh_statistics(&self) -> StoreResult<()> {
+        Ok(())
     }
 
     async fn bulk_load_dossiers(

@@ -25,16 +25,16 @@
 //! A dossier counts in the period of the event that defines the indicator (domain.md §3): the
 //! counters carry the day of that event, chosen by the domain ([`Metric`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use jiff::civil::Date;
+use jiff::civil::{Date, DateTime};
 use jiff::ToSpan;
 use serde::{Deserialize, Serialize};
 use tinhso_domain::dossier::Dossier;
 use tinhso_domain::kpi::{
-    contributions, CounterKey, Dimension, DossierExtras, Indicator, KpiFacts, Metric, Period,
-    SatisfactionLevel, SatisfactionRating, Standing,
+    contributions, CounterKey, Dimension, DossierExtras, Indicator, KpiFacts, Metric, OverdueCut,
+    Period, SatisfactionLevel, SatisfactionRating, Standing,
 };
 
 use crate::dossiers::{DossierWrite, NewDossier};
@@ -460,8 +460,34 @@ pub struct KpiQuery {
     pub scope: KpiScope,
     pub period: Period,
     pub split: KpiSplit,
-    /// Also return the gauges of the scope (the dossiers as they are now).
-    pub gauges: bool,
+    /// Also return the gauges of the scope (the dossiers as they are now), read at this
+    /// local moment: summed per dimension on either side of the domain's
+    /// [`overdue_cut`](tinhso_domain::kpi::overdue_cut) instead of one row per due slot (see
+    /// [`gauge_rows`]). [`tinhso_domain::kpi::KpiReport::compute`] at the same moment reads
+    /// them as it would read every slot.
+    pub gauges: Option<DateTime>,
+    /// Only these flow metrics (a heat table needs three of them); `None` reads every one.
+    pub metrics: Option<Vec<Metric>>,
+}
+
+impl KpiQuery {
+    /// Every flow metric of `scope` over `period`, without gauges.
+    pub fn flows(scope: KpiScope, period: Period, split: KpiSplit) -> Self {
+        Self {
+            scope,
+            period,
+            split,
+            gauges: None,
+            metrics: None,
+        }
+    }
+
+    /// The stored keys of [`KpiQuery::metrics`], if any.
+    pub fn metric_keys(&self) -> Option<Vec<String>> {
+        self.metrics
+            .as_ref()
+            .map(|m| m.iter().map(Metric::key).collect())
+    }
 }
 
 /// One range of stored buckets to sum: rows of `grain` with `from <= day <= to`.
@@ -523,11 +549,25 @@ pub fn segments(period: &Period, split: KpiSplit) -> Vec<Segment> {
             label: None,
         }],
         KpiSplit::Month => {
-            let mut out = Vec::new();
+            // Whole months are read in one range at month grain, each keyed by its stored
+            // first day; a partial month at either end is summed under its first day.
+            let mut out: Vec<Segment> = Vec::new();
             let mut start = first;
             while start <= last {
                 let end = start.last_of_month().min(last);
-                out.extend(cover(start, end, Some(start)));
+                if start.day() == 1 && end == start.last_of_month() {
+                    match out.last_mut() {
+                        Some(s) if s.grain == Grain::Month && s.label.is_none() => s.to = start,
+                        _ => out.push(Segment {
+                            grain: Grain::Month,
+                            from: start,
+                            to: start,
+                            label: None,
+                        }),
+                    }
+                } else {
+                    out.extend(cover(start, end, Some(start)));
+                }
                 match end.checked_add(1.day()) {
                     Ok(next) => start = next,
                     Err(_) => break,
@@ -536,6 +576,133 @@ pub fn segments(period: &Period, split: KpiSplit) -> Vec<Segment> {
             out
         }
     }
+}
+
+impl Segment {
+    /// The stored days of the buckets a month or year segment reads (each bucket's key), so
+    /// that a query can name them (`day IN (…)`) instead of a range; `None` for a day range.
+    pub fn bucket_days(&self) -> Option<Vec<Date>> {
+        let step = match self.grain {
+            Grain::Month => 1.month(),
+            Grain::Year => 1.year(),
+            Grain::Day | Grain::Gauge => return None,
+        };
+        let mut out = Vec::new();
+        let mut day = self.from;
+        while day <= self.to {
+            out.push(day);
+            match day.checked_add(step) {
+                Ok(next) => day = next,
+                Err(_) => break,
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Reads the counters of one dimension packed into one row by a query (`dim`, then its
+/// counters as `metric value` items when the segment has a label, `metric day value` items
+/// otherwise, separated by `,`; neither a metric key nor a day holds a space or a comma) and
+/// adds them to `sums`. `metrics` caches parsed metric keys across rows.
+pub fn unpack_counters(
+    dim: &str,
+    packed: &str,
+    label: Option<Date>,
+    metrics: &mut HashMap<String, Metric>,
+    sums: &mut BTreeMap<CounterKey, i64>,
+) -> StoreResult<()> {
+    let bad = |what: &str| StoreError::Corrupt(format!("packed KPI counters of {dim}: {what}"));
+    let dim = Dimension::parse_key(dim).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    for item in packed.split(',').filter(|i| !i.is_empty()) {
+        let mut parts = item.split(' ');
+        let metric = parts.next().ok_or_else(|| bad(item))?;
+        let day = match label {
+            Some(label) => label,
+            None => parse_day(parts.next().ok_or_else(|| bad(item))?).ok_or_else(|| bad(item))?,
+        };
+        let value: i64 = parts
+            .next()
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| bad(item))?;
+        let metric = match metrics.get(metric) {
+            Some(m) => m.clone(),
+            None => {
+                let m =
+                    Metric::parse_key(metric).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                metrics.insert(metric.to_string(), m.clone());
+                m
+            }
+        };
+        *sums
+            .entry(CounterKey {
+                day,
+                dim: dim.clone(),
+                metric,
+            })
+            .or_default() += value;
+    }
+    Ok(())
+}
+
+fn parse_day(text: &str) -> Option<Date> {
+    text.parse().ok()
+}
+
+/// The gauges of one dimension as an engine sums them at a moment (see
+/// [`KpiQuery::gauges`]): dossiers awaiting acceptance, waiting for the applicant (documents,
+/// fee), in progress and, of those, overdue at the cut.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GaugeSums {
+    pub awaiting: i64,
+    pub supplement: i64,
+    pub financial_obligation: i64,
+    pub in_progress: i64,
+    pub overdue: i64,
+}
+
+/// The stored metric keys a gauge query names: awaiting acceptance, waiting for documents,
+/// waiting for a fee, and the prefix of the in-progress due slots (`in_progress_due:`),
+/// whose slot starts at character `prefix.len() + 1` (SQL `substr`, 1-based).
+pub fn gauge_keys() -> [String; 4] {
+    let slot0 = Metric::InProgressDue { slot: 0 }.key();
+    [
+        Metric::AwaitingAcceptance.key(),
+        Metric::WaitingSupplement.key(),
+        Metric::WaitingFinancialObligation.key(),
+        slot0.trim_end_matches('0').to_string(),
+    ]
+}
+
+/// The counters a dimension's gauge sums stand for at the cut: awaiting and waiting under
+/// the cut's day, overdue dossiers under a slot just before the cut and the other in-progress
+/// ones under the cut (zero sums left out).
+pub fn gauge_rows(dim: &Dimension, cut: OverdueCut, sums: GaugeSums) -> Vec<(CounterKey, i64)> {
+    let key = |day: Date, metric: Metric| CounterKey {
+        day,
+        dim: dim.clone(),
+        metric,
+    };
+    let (overdue_day, overdue_slot) = cut.overdue_key();
+    let (pending_day, pending_slot) = cut.pending_key();
+    [
+        (key(cut.day, Metric::AwaitingAcceptance), sums.awaiting),
+        (key(cut.day, Metric::WaitingSupplement), sums.supplement),
+        (
+            key(cut.day, Metric::WaitingFinancialObligation),
+            sums.financial_obligation,
+        ),
+        (
+            key(overdue_day, Metric::InProgressDue { slot: overdue_slot }),
+            sums.overdue,
+        ),
+        (
+            key(pending_day, Metric::InProgressDue { slot: pending_slot }),
+            sums.in_progress - sums.overdue,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, v)| *v != 0)
+    .collect()
 }
 
 /// Parses a stored counter key.
@@ -558,7 +725,9 @@ pub struct KpiDossierQuery {
     pub period: Period,
     /// At most this many (0 returns none).
     pub limit: u32,
-    /// Keyset pagination: dossiers with id > this, ascending.
+    /// Keyset pagination: the dossiers after this one in (defining day, id) order (its
+    /// stored defining day is looked up; a dossier no longer stored starts from the period's
+    /// first day).
     pub after_id: Option<i64>,
 }
 
@@ -567,6 +736,25 @@ pub struct KpiDossierQuery {
 pub struct KpiDossier {
     pub dossier_id: i64,
     pub facts: KpiFacts,
+}
+
+/// A drill-down page in the order of its ids (found first, from an index) with the stored
+/// facts read for them (`(id, facts JSON)` in any order); an id whose facts are gone since is
+/// left out.
+pub fn page_in_order(
+    ids: Vec<i64>,
+    stored: impl IntoIterator<Item = (i64, String)>,
+) -> StoreResult<Vec<KpiDossier>> {
+    let mut facts: HashMap<i64, String> = stored.into_iter().collect();
+    ids.into_iter()
+        .filter_map(|id| facts.remove(&id).map(|text| (id, text)))
+        .map(|(dossier_id, text)| {
+            Ok(KpiDossier {
+                dossier_id,
+                facts: parse_facts(&text)?,
+            })
+        })
+        .collect()
 }
 
 /// Recomputes a dossier's facts from its state and the extras stored with its previous facts
@@ -744,7 +932,8 @@ pub trait KpiStore: Send + Sync {
     async fn kpi_stored_counters(&self, grain: Grain) -> StoreResult<Vec<(CounterKey, i64)>>;
     /// The stored facts of a dossier.
     async fn kpi_facts(&self, dossier_id: i64) -> StoreResult<Option<KpiFacts>>;
-    /// The dossiers behind an indicator, by id ascending.
+    /// The dossiers behind an indicator, in (defining day, id) order; a page after
+    /// [`KpiDossierQuery::after_id`] starts after that dossier's day and id.
     async fn kpi_dossiers(&self, query: &KpiDossierQuery) -> StoreResult<Vec<KpiDossier>>;
     /// Recomputes every counter from the dossiers, in one transaction (writes wait): with
     /// `refacts`, each dossier's facts are first recomputed from its state and rewritten when
@@ -758,6 +947,11 @@ pub trait KpiStore: Send + Sync {
     /// ended late for the index in the period) by a plain full scan and GROUP BY over the
     /// per-dossier rows, without the aggregates.
     async fn kpi_baseline_scan(&self, period: &Period) -> StoreResult<Vec<(String, i64, i64)>>;
+    /// Refreshes what the query planner knows of the KPI tables after a bulk load; changes no
+    /// data. PostgreSQL: `VACUUM (ANALYZE)` of `kpi_facts` and `kpi_counters`, without which
+    /// the freshly loaded tables are planned as if empty and their index-only scans read the
+    /// table anyway. SQLite: nothing (it plans these reads from the indexes alone).
+    async fn kpi_refresh_statistics(&self) -> StoreResult<()>;
     /// Loads dossiers with their history already decided (seeding, migrations from another
     /// system): each becomes a dossier with one event (`NewDossier::event`, the latest of its
     /// history) on the audit chain, its code allocated as for any intake, its facts stored and
@@ -850,13 +1044,18 @@ mod tests {
         let labels: Vec<_> = months.iter().map(|s| s.label).collect();
         assert_eq!(
             labels,
-            vec![
-                Some(date(2026, 1, 20)),
-                Some(date(2026, 2, 1)),
-                Some(date(2026, 3, 1))
-            ]
+            vec![Some(date(2026, 1, 20)), None, Some(date(2026, 3, 1))]
         );
         assert_eq!(months[1].grain, Grain::Month);
+        assert_eq!(months[1].bucket_days(), Some(vec![date(2026, 2, 1)]));
+        // Twelve whole months: one range at month grain, each month under its own day.
+        let year = segments(&Period::Year(2026), KpiSplit::Month);
+        assert_eq!(year.len(), 1);
+        assert_eq!(
+            (year[0].grain, year[0].from, year[0].to, year[0].label),
+            (Grain::Month, date(2026, 1, 1), date(2026, 12, 1), None)
+        );
+        assert_eq!(year[0].bucket_days().map(|d| d.len()), Some(12));
     }
 
     /// The integer-keyed summing gives what summing by the stored text keys gives, in the

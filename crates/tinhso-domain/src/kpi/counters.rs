@@ -305,6 +305,56 @@ pub fn slot_moment(day: Date, slot: u8) -> DateTime {
         .unwrap_or(DateTime::MAX)
 }
 
+/// Where "overdue now" cuts the due slots at the moment `as_of`: an in-progress gauge kept
+/// under (day, slot) is overdue — [`slot_moment`] before `as_of` — exactly when
+/// `(day, slot) < overdue_cut(as_of)` in (day, slot) order. A store sums the gauges of a scope
+/// in two parts on either side of the cut instead of reading every slot, and returns them
+/// under [`OverdueCut::overdue_key`] and [`OverdueCut::pending_key`], which
+/// [`super::KpiReport::compute`] classifies the same way at the same `as_of`.
+pub fn overdue_cut(as_of: DateTime) -> OverdueCut {
+    let day = as_of.date();
+    let since_midnight = as_of.time().duration_since(Time::midnight());
+    if since_midnight.is_zero() {
+        // Midnight: the last slot of the day before is the moment itself, not overdue.
+        return OverdueCut {
+            day: day.yesterday().unwrap_or(day),
+            slot: MAX_SLOT,
+        };
+    }
+    // The first slot whose moment is not before `as_of`: ceil(seconds / 900).
+    let nanos = since_midnight.as_nanos();
+    let quarter = 900 * 1_000_000_000i128;
+    let slot = (nanos + quarter - 1) / quarter;
+    OverdueCut {
+        day,
+        slot: u8::try_from(slot).unwrap_or(MAX_SLOT).min(MAX_SLOT),
+    }
+}
+
+/// See [`overdue_cut`]; `slot` is in `1..=MAX_SLOT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OverdueCut {
+    pub day: Date,
+    pub slot: u8,
+}
+
+impl OverdueCut {
+    /// Whether a due slot is overdue at the cut's moment.
+    pub fn is_overdue(&self, day: Date, slot: u8) -> bool {
+        (day, slot) < (self.day, self.slot)
+    }
+
+    /// A due slot just before the cut (overdue): where overdue gauges are summed.
+    pub fn overdue_key(&self) -> (Date, u8) {
+        (self.day, self.slot.saturating_sub(1))
+    }
+
+    /// The cut itself (not overdue): where the other in-progress gauges are summed.
+    pub fn pending_key(&self) -> (Date, u8) {
+        (self.day, self.slot)
+    }
+}
+
 /// Where one counter is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CounterKey {

@@ -27,8 +27,8 @@ mod period;
 mod report;
 
 pub use counters::{
-    contributions, delta, due_slot, slot_moment, CounterKey, CounterKeyError, Counters, Dimension,
-    Metric, MAX_SLOT,
+    contributions, delta, due_slot, overdue_cut, slot_moment, CounterKey, CounterKeyError,
+    Counters, Dimension, Metric, OverdueCut, MAX_SLOT,
 };
 pub use facts::{
     facts, DossierExtras, FactRules, KpiFacts, SatisfactionLevel, SatisfactionRating, Standing,

@@ -633,6 +633,36 @@ fn overdue_starts_strictly_after_the_due_moment() {
 }
 
 #[test]
+fn overdue_cut_splits_due_slots_as_the_report_does() {
+    let days = [date(2026, 3, 4), date(2026, 3, 5), date(2026, 3, 6)];
+    let moments = [
+        date(2026, 3, 5).at(0, 0, 0, 0),
+        date(2026, 3, 5).at(0, 0, 0, 1),
+        date(2026, 3, 5).at(9, 0, 0, 0),
+        date(2026, 3, 5).at(9, 0, 1, 0),
+        date(2026, 3, 5).at(9, 14, 59, 999_999_999),
+        date(2026, 3, 5).at(23, 45, 0, 0),
+        date(2026, 3, 5).at(23, 59, 59, 0),
+    ];
+    for as_of in moments {
+        let cut = overdue_cut(as_of);
+        for day in days {
+            for slot in 0..=MAX_SLOT {
+                assert_eq!(
+                    cut.is_overdue(day, slot),
+                    slot_moment(day, slot) < as_of,
+                    "{day} slot {slot} at {as_of}"
+                );
+            }
+        }
+        let (d, s) = cut.overdue_key();
+        assert!(slot_moment(d, s) < as_of, "{as_of}");
+        let (d, s) = cut.pending_key();
+        assert!(slot_moment(d, s) >= as_of, "{as_of}");
+    }
+}
+
+#[test]
 fn counter_keys_round_trip_as_text() {
     let dims = [
         Dimension::Province,

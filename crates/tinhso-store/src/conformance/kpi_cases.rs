@@ -15,7 +15,7 @@ use tinhso_domain::dossier::{
 };
 use tinhso_domain::kpi::{
     contributions, facts, CounterKey, Counters, Dimension, DossierExtras, FactRules, Indicator,
-    KpiFacts, KpiReport, Period, Standing,
+    KpiFacts, KpiReport, Metric, Period, Standing,
 };
 
 use super::{code, eid, join_all};
@@ -373,10 +373,8 @@ async fn assert_reports_agree(store: &dyn Store, expected: &Counters, as_of: Dat
         for scope in scopes() {
             let got = store
                 .kpi_counters(&KpiQuery {
-                    scope: KpiScope::One(scope.clone()),
-                    period,
-                    split: KpiSplit::Whole,
-                    gauges: true,
+                    gauges: Some(as_of),
+                    ..KpiQuery::flows(KpiScope::One(scope.clone()), period, KpiSplit::Whole)
                 })
                 .await
                 .expect("counters");
@@ -387,10 +385,12 @@ async fn assert_reports_agree(store: &dyn Store, expected: &Counters, as_of: Dat
         // Every agency at once (rankings) agrees with each alone.
         let every = store
             .kpi_counters(&KpiQuery {
-                scope: KpiScope::Every(DimensionKind::CompetentAgency),
-                period,
-                split: KpiSplit::Whole,
-                gauges: true,
+                gauges: Some(as_of),
+                ..KpiQuery::flows(
+                    KpiScope::Every(DimensionKind::CompetentAgency),
+                    period,
+                    KpiSplit::Whole,
+                )
             })
             .await
             .expect("every agency");
@@ -404,12 +404,11 @@ async fn assert_reports_agree(store: &dyn Store, expected: &Counters, as_of: Dat
         // Months and days: each bucket's report is the report of its part of the period.
         for split in [KpiSplit::Month, KpiSplit::Day] {
             let got = store
-                .kpi_counters(&KpiQuery {
-                    scope: KpiScope::One(Dimension::Province),
+                .kpi_counters(&KpiQuery::flows(
+                    KpiScope::One(Dimension::Province),
                     period,
                     split,
-                    gauges: false,
-                })
+                ))
                 .await
                 .expect("split");
             let mut buckets: BTreeMap<Date, Vec<(CounterKey, i64)>> = BTreeMap::new();
@@ -436,6 +435,102 @@ async fn assert_reports_agree(store: &dyn Store, expected: &Counters, as_of: Dat
                 );
             }
         }
+        // A heat table's read: only the metrics asked for, every agency, month by month.
+        let timeliness = vec![Metric::Early, Metric::OnTime, Metric::Late];
+        let got = store
+            .kpi_counters(&KpiQuery {
+                metrics: Some(timeliness.clone()),
+                ..KpiQuery::flows(
+                    KpiScope::Every(DimensionKind::CompetentAgency),
+                    period,
+                    KpiSplit::Month,
+                )
+            })
+            .await
+            .expect("heat");
+        let mut want: BTreeMap<(Dimension, Date, Metric), i64> = BTreeMap::new();
+        for (k, v) in expected.iter() {
+            if matches!(k.dim, Dimension::CompetentAgency(_))
+                && timeliness.contains(&k.metric)
+                && period.contains(k.day)
+            {
+                let month = k.day.first_of_month().max(period.first_day());
+                *want
+                    .entry((k.dim.clone(), month, k.metric.clone()))
+                    .or_default() += v;
+            }
+        }
+        want.retain(|_, v| *v != 0);
+        let have: BTreeMap<(Dimension, Date, Metric), i64> = got
+            .into_iter()
+            .map(|(k, v)| ((k.dim, k.day, k.metric), v))
+            .collect();
+        assert_eq!(have, want, "timeliness by agency and month over {period}");
+        // Nothing asked, nothing read.
+        let none = store
+            .kpi_counters(&KpiQuery {
+                metrics: Some(Vec::new()),
+                ..KpiQuery::flows(KpiScope::One(Dimension::Province), period, KpiSplit::Whole)
+            })
+            .await
+            .expect("no metric");
+        assert!(none.is_empty());
+    }
+    // Gauges summed at a moment read as every slot would, on either side of each due moment
+    // and at midnight.
+    let mut moments = vec![as_of, as_of.date().at(0, 0, 0, 0)];
+    for (k, _) in expected.iter() {
+        if let Metric::InProgressDue { slot } = k.metric {
+            let due = tinhso_domain::kpi::slot_moment(k.day, slot);
+            moments.push(due);
+            moments.extend(due.checked_add(1.second()).ok());
+            moments.extend(due.checked_sub(1.minute()).ok());
+            if moments.len() > 12 {
+                break;
+            }
+        }
+    }
+    for moment in moments {
+        for scope in [
+            KpiScope::One(Dimension::Province),
+            KpiScope::Every(DimensionKind::CompetentAgency),
+        ] {
+            let got = store
+                .kpi_counters(&KpiQuery {
+                    gauges: Some(moment),
+                    ..KpiQuery::flows(scope.clone(), Period::Year(2026), KpiSplit::Whole)
+                })
+                .await
+                .expect("gauges");
+            let dims: Vec<Dimension> = match &scope {
+                KpiScope::One(d) => vec![d.clone()],
+                KpiScope::Every(_) => AGENCIES
+                    .iter()
+                    .map(|a| Dimension::CompetentAgency(eid(a)))
+                    .collect(),
+            };
+            for dim in dims {
+                let period = Period::Year(2026);
+                let want = KpiReport::compute(&dim, &period, moment, expected.iter());
+                let have =
+                    KpiReport::compute(&dim, &period, moment, got.iter().map(|(k, v)| (k, v)));
+                assert_eq!(
+                    (
+                        have.in_progress,
+                        have.overdue_now,
+                        have.awaiting_acceptance,
+                        have.paused
+                    ),
+                    (
+                        want.in_progress,
+                        want.overdue_now,
+                        want.awaiting_acceptance,
+                        want.paused
+                    ),
+                    "gauges of {dim} at {moment}"
+                );
+            }
+        }
     }
 }
 
@@ -456,21 +551,22 @@ async fn assert_drill_down_agrees(store: &dyn Store, sims: &[Simulated]) {
     ] {
         for period in [Period::Quarter(2026, 1), Period::Month(2026, 2)] {
             for scope in scopes() {
-                let mut want: Vec<i64> = all
+                let day_of = |f: &KpiFacts| match defining_day(indicator) {
+                    Some(DefiningDay::Received) => Some(f.received_on),
+                    Some(DefiningDay::IndexEnd) => f.index_end.map(|e| e.date()),
+                    None => None,
+                };
+                // In (defining day, id) order.
+                let mut want: Vec<(Date, i64)> = all
                     .iter()
                     .filter(|(_, f)| f.standing(indicator) == Standing::Loses)
-                    .filter(|(_, f)| {
-                        let day = match defining_day(indicator) {
-                            Some(DefiningDay::Received) => Some(f.received_on),
-                            Some(DefiningDay::IndexEnd) => f.index_end.map(|e| e.date()),
-                            None => None,
-                        };
-                        day.is_some_and(|d| period.contains(d))
-                    })
                     .filter(|(_, f)| f.dimensions().contains(&scope))
-                    .map(|(id, _)| *id)
+                    .filter_map(|(id, f)| {
+                        day_of(f).filter(|d| period.contains(*d)).map(|d| (d, *id))
+                    })
                     .collect();
                 want.sort_unstable();
+                let want: Vec<i64> = want.into_iter().map(|(_, id)| id).collect();
                 // Read in pages of 3 to check the keyset pagination too.
                 let mut got = Vec::new();
                 let mut after = None;
@@ -726,13 +822,11 @@ pub async fn kpi_counters_follow_one_dossier(store: &dyn Store) {
         .expect("group")
         .remove(0)
         .expect("intake");
-    let province = |period: Period| KpiQuery {
-        scope: KpiScope::One(Dimension::Province),
-        period,
-        split: KpiSplit::Whole,
-        gauges: true,
-    };
     let as_of = date(2026, 2, 13).at(17, 0, 0, 0);
+    let province = |period: Period| KpiQuery {
+        gauges: Some(as_of),
+        ..KpiQuery::flows(KpiScope::One(Dimension::Province), period, KpiSplit::Whole)
+    };
     let report = |rows: Vec<(CounterKey, i64)>, scope: &Dimension, period: Period| {
         KpiReport::compute(scope, &period, as_of, rows.iter().map(|(k, v)| (k, v)))
     };
@@ -820,10 +914,8 @@ pub async fn kpi_counters_follow_one_dossier(store: &dyn Store) {
     ] {
         let rows = store
             .kpi_counters(&KpiQuery {
-                scope: KpiScope::One(scope.clone()),
-                period,
-                split: KpiSplit::Whole,
-                gauges: true,
+                gauges: Some(as_of),
+                ..KpiQuery::flows(KpiScope::One(scope.clone()), period, KpiSplit::Whole)
             })
             .await
             .expect("read");
@@ -861,6 +953,22 @@ pub async fn kpi_counters_follow_one_dossier(store: &dyn Store) {
     }
     let ids = store.bulk_load_dossiers(bulk, at).await.expect("bulk load");
     assert_eq!(ids.len(), 50);
+    // Refreshing the planner's statistics after it changes nothing that is read.
+    let before = store
+        .kpi_stored_counters(Grain::Day)
+        .await
+        .expect("counters");
+    store
+        .kpi_refresh_statistics()
+        .await
+        .expect("refresh statistics");
+    assert_eq!(
+        store
+            .kpi_stored_counters(Grain::Day)
+            .await
+            .expect("counters"),
+        before
+    );
     let rows = store
         .kpi_counters(&province(Period::Month(2026, 2)))
         .await
