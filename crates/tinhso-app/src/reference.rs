@@ -31,9 +31,12 @@ use crate::App;
 /// procedures and a few hundred agencies: a bound against unbounded growth only).
 const CAPACITY: usize = 16_384;
 
+/// A record (or its known absence) with the revision it was read under.
+type Label<V> = (i64, Option<Arc<V>>);
+
 /// Records by key, each labelled with the revision it was read under.
 struct Labelled<K, V> {
-    map: RwLock<HashMap<K, (i64, Option<Arc<V>>)>>,
+    map: RwLock<HashMap<K, Label<V>>>,
 }
 
 impl<K, V> Default for Labelled<K, V> {
