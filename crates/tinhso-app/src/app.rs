@@ -70,6 +70,12 @@ pub struct App {
     population: std::sync::OnceLock<Arc<dyn crate::population::PopulationSource>>,
     /// Procedure and workflow versions already read (immutable once stored).
     pub(crate) pinned: crate::pinned::Pinned,
+    /// The latest procedure versions, agencies and workflows, checked against the store's
+    /// revisions ([`crate::reference`]).
+    pub(crate) reference: crate::reference::Reference,
+    /// Concurrent look-ups of one API token share one query; nothing is kept after it.
+    pub(crate) token_reads:
+        crate::shared_read::SharedReads<String, StoreResult<Option<tinhso_store::dossiers::User>>>,
 }
 
 impl App {
@@ -89,6 +95,8 @@ impl App {
             objects: std::sync::OnceLock::new(),
             population: std::sync::OnceLock::new(),
             pinned: crate::pinned::Pinned::default(),
+            reference: crate::reference::Reference::default(),
+            token_reads: crate::shared_read::SharedReads::default(),
         })
     }
 

@@ -54,7 +54,7 @@ use tinhso_store::dossiers::{
     IdempotencyKey, NewDossier, OutboxMessage, StoredDossier, StoredEvent, User, WriteError,
     WriteOutcome,
 };
-use tinhso_store::StoreError;
+use tinhso_store::{ReferenceRevisions, StoreError};
 
 use crate::clock::to_local;
 use crate::identity::{actor, actors_for, constant_time_eq, is_citizen, random_bytes};
@@ -782,20 +782,29 @@ impl App {
         self.objects().ok_or(DossierError::ObjectStoreMissing)
     }
 
-    /// The workflow new dossiers of `code` run on: the latest stored, else the default one,
-    /// which is then stored as version 1 so the version a dossier pins always exists.
-    async fn current_workflow(&self, code: &ProcedureCode) -> DossierResult<WorkflowDefinition> {
-        if let Some(w) = self.store.workflow(code).await? {
+    /// The workflow new dossiers of `code` run on: the latest stored as of `revisions`, else
+    /// the default one, which is then stored as version 1 so the version a dossier pins always
+    /// exists.
+    async fn current_workflow(
+        &self,
+        code: &ProcedureCode,
+        revisions: &ReferenceRevisions,
+    ) -> DossierResult<Arc<WorkflowDefinition>> {
+        if let Some(w) = self.latest_workflow(code, revisions).await? {
             return Ok(w);
         }
         let default = WorkflowDefinition::default_for(code.clone());
         match self.store.add_workflow(&default, self.clock.now()).await {
-            Ok(()) => Ok(default),
+            Ok(()) => Ok(self
+                .pinned
+                .workflows
+                .insert((code.clone(), default.version), default)),
             // Another request stored one first: use it.
             Err(StoreError::Conflict(_)) => self
                 .store
                 .workflow(code)
                 .await?
+                .map(|w| self.pinned.workflows.insert((code.clone(), w.version), w))
                 .ok_or_else(|| DossierError::WorkflowMissing(code.to_string(), 1)),
             Err(e) => Err(e.into()),
         }
@@ -876,6 +885,23 @@ impl App {
             .ok_or(DossierError::NotFound)?;
         check_access(user, &stored.dossier)?;
         Ok(stored)
+    }
+
+    /// As [`App::visible_dossier`], with the dossier's stored KPI facts (one read).
+    async fn visible_dossier_with_facts(
+        &self,
+        user: &User,
+        code: &str,
+    ) -> DossierResult<(StoredDossier, Option<tinhso_domain::kpi::KpiFacts>)> {
+        let code = DossierCode::parse(code)
+            .map_err(|_| DossierError::InvalidDossierCode(code.chars().take(64).collect()))?;
+        let (stored, facts) = self
+            .store
+            .dossier_with_facts(&code)
+            .await?
+            .ok_or(DossierError::NotFound)?;
+        check_access(user, &stored.dossier)?;
+        Ok((stored, facts))
     }
 
     /// The answer a previous request with this key produced, or `None` for a new key.
@@ -971,13 +997,6 @@ impl App {
         Ok(out)
     }
 
-    async fn existing_agency(&self, eid: &AgencyEId) -> DossierResult<()> {
-        if self.store.agency(eid).await?.is_none() {
-            return Err(DossierError::AgencyNotFound(eid.to_string()));
-        }
-        Ok(())
-    }
-
     /// Receives a dossier: online by a citizen, at the counter or by post by a one-stop
     /// officer. It takes its code now (domain.md §5.2); the answer carries the look-up
     /// secret, once.
@@ -995,15 +1014,50 @@ impl App {
                 &random_bytes::<8>().map_err(|e| DossierError::Store(StoreError::Other(e)))?,
             ),
         };
-        if let Some(answer) = self.replay(user, key, &hash, Some(secret.clone())).await? {
-            return Ok(answer);
-        }
+        let outcome = self.receive(user, req, key, &hash, &secret).await;
+        self.or_replay(outcome, user, key, &hash, Some(secret))
+            .await
+    }
 
+    /// The first answer of a request whose key was already used, when this attempt failed
+    /// (a retried action is no longer allowed by the domain, say); else the failure. The stored
+    /// answer is read only then: a write with a key the store already holds is answered by
+    /// the store as a replay in the same transaction, so a success needs no read first.
+    async fn or_replay(
+        &self,
+        outcome: DossierResult<DossierView>,
+        user: &User,
+        key: Option<&str>,
+        hash: &str,
+        secret: Option<String>,
+    ) -> DossierResult<DossierView> {
+        match outcome {
+            Ok(answer) => Ok(answer),
+            Err(e @ DossierError::IdempotencyKeyReused) => Err(e),
+            Err(e) if key.is_none() => Err(e),
+            Err(e) => match self.replay(user, key, hash, secret).await {
+                Ok(Some(answer)) => Ok(answer),
+                Err(reused @ DossierError::IdempotencyKeyReused) => Err(reused),
+                Ok(None) | Err(_) => Err(e),
+            },
+        }
+    }
+
+    /// [`App::submit_dossier`] once the key, the request hash and the secret are known.
+    async fn receive(
+        &self,
+        user: &User,
+        req: IntakeRequest,
+        key: Option<&str>,
+        hash: &str,
+        secret: &str,
+    ) -> DossierResult<DossierView> {
         let code = ProcedureCode::parse(&req.procedure_code)
             .map_err(|e| DossierError::InvalidProcedureCode(e.to_string()))?;
+        // One shared read tells whether the kept procedure, agencies and workflow are current.
+        let revisions = self.revisions().await?;
         let procedure = self
-            .store
-            .procedure(&code)
+            .latest_procedure(&code, &revisions)
             .await?
             .ok_or(DossierError::ProcedureNotFound)?;
         let applicant = validate_applicant(&req.applicant)?;
@@ -1060,19 +1114,18 @@ impl App {
         let competent = requested_competent.unwrap_or_else(|| receiving.clone());
         // Read once: it is checked to exist here and describes the dossier's KPI facts below.
         let receiving_agency = self
-            .store
-            .agency(&receiving)
+            .latest_agency(&receiving, &revisions)
             .await?
             .ok_or_else(|| DossierError::AgencyNotFound(receiving.to_string()))?;
-        if competent != receiving {
-            self.existing_agency(&competent).await?;
+        if competent != receiving && self.latest_agency(&competent, &revisions).await?.is_none() {
+            return Err(DossierError::AgencyNotFound(competent.to_string()));
         }
         let implementers = &procedure.procedure.agency_eids;
         if !implementers.is_empty() && !implementers.contains(&competent) {
             return Err(DossierError::AgencyNotImplementing(competent.to_string()));
         }
         let attachments = self.attachment_records(&req.attachments).await?;
-        let workflow = self.current_workflow(&code).await?;
+        let workflow = self.current_workflow(&code, &revisions).await?;
 
         let now = local_now(self);
         // A placeholder sequence: the store allocates the real code in the same transaction.
@@ -1093,7 +1146,7 @@ impl App {
         let extras = crate::kpi::extras_after(
             None,
             &procedure.procedure,
-            Some(&receiving_agency),
+            Some(&*receiving_agency),
             &transition.new_state,
             None,
             &attachments,
@@ -1102,8 +1155,8 @@ impl App {
         // The answer is built from what was written, without reading it back.
         let mut written = transition.new_state.clone();
         let ctx = DossierContext {
-            procedure: Arc::new(procedure),
-            workflow: Arc::new(workflow),
+            procedure,
+            workflow,
         };
         let write = DossierWrite::Create(Box::new(NewDossier {
             kpi,
@@ -1114,23 +1167,24 @@ impl App {
             applicant,
             form: req.form,
             attachments,
-            lookup_secret_hash: secret_hash(&secret),
+            lookup_secret_hash: secret_hash(secret),
             outbox,
             idempotency: key.map(|k| IdempotencyKey {
                 user_id: user.id.clone(),
                 key: k.to_string(),
-                request_hash: hash.clone(),
+                request_hash: hash.to_string(),
             }),
             comment,
         }));
         let outcome = self.write_one(write).await?;
+        let secret = Some(secret.to_string());
         let answer = if outcome.replayed {
-            self.answer(outcome.dossier_id, outcome.event_seq, Some(secret))
+            self.answer(outcome.dossier_id, outcome.event_seq, secret)
                 .await?
         } else {
             // The store allocated the code; the rest is stored as decided.
             written.code = outcome.code.clone();
-            view(&written, &ctx, outcome.event_seq, Some(secret))
+            view(&written, &ctx, outcome.event_seq, secret)
         };
         if !outcome.replayed {
             tracing::info!(
@@ -1169,28 +1223,37 @@ impl App {
     ) -> DossierResult<DossierView> {
         let key = check_idempotency_key(idempotency_key)?;
         let hash = request_hash("act", code.trim(), &req);
-        if let Some(answer) = self.replay(user, key, &hash, None).await? {
-            return Ok(answer);
-        }
+        let outcome = self.act_once(user, code, req, key, &hash).await;
+        self.or_replay(outcome, user, key, &hash, None).await
+    }
+
+    /// [`App::act`] once the key and the request hash are known.
+    async fn act_once(
+        &self,
+        user: &User,
+        code: &str,
+        req: ActionRequest,
+        key: Option<&str>,
+        hash: &str,
+    ) -> DossierResult<DossierView> {
         let action = parse_action(&req)?;
         let comment = req.comment.clone().unwrap_or_default();
         validate_text("comment", &comment, 2000)?;
         validate_text("reason", req.reason.as_deref().unwrap_or(""), 2000)?;
+        let revisions = self.revisions().await?;
         let mut last_conflict = DossierError::Conflict;
         for _ in 0..CONFLICT_RETRIES {
-            let stored = self.visible_dossier(user, code).await?;
+            let (stored, previous) = self.visible_dossier_with_facts(user, code).await?;
             let attachments = self.attachment_records(&req.attachments).await?;
             let ctx = self.context(&stored.dossier).await?;
             let transition = self.decide_as(user, &stored.dossier, &action, &ctx)?;
-            let previous = self.store.kpi_facts(stored.id).await?;
             let receiving = self
-                .store
-                .agency(&transition.new_state.receiving_agency)
+                .latest_agency(&transition.new_state.receiving_agency, &revisions)
                 .await?;
             let extras = crate::kpi::extras_after(
                 previous.as_ref().map(|f| &f.extras),
                 &ctx.procedure.procedure,
-                receiving.as_ref(),
+                receiving.as_deref(),
                 &transition.new_state,
                 Some(action.kind()),
                 &attachments,
@@ -1208,7 +1271,7 @@ impl App {
                 idempotency: key.map(|k| IdempotencyKey {
                     user_id: user.id.clone(),
                     key: k.to_string(),
-                    request_hash: hash.clone(),
+                    request_hash: hash.to_string(),
                 }),
                 comment: comment.clone(),
             }));
@@ -1239,7 +1302,7 @@ impl App {
                 Err(DossierError::Conflict) => {
                     last_conflict = DossierError::Conflict;
                     // The same key may have won on another node meanwhile.
-                    if let Some(answer) = self.replay(user, key, &hash, None).await? {
+                    if let Some(answer) = self.replay(user, key, hash, None).await? {
                         return Ok(answer);
                     }
                 }

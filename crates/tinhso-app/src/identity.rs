@@ -198,7 +198,13 @@ impl App {
         if token.is_empty() || token.len() > 200 {
             return Ok(None);
         }
-        let user = self.store.user_by_token(&token_hash(token)).await?;
+        // Concurrent requests with the same token share one query that started after each of
+        // them arrived: a revocation committed before a request is always seen by it.
+        let hash = token_hash(token);
+        let user = self
+            .token_reads
+            .read(&hash, || self.store.user_by_token(&hash))
+            .await?;
         Ok(user.filter(|u| !u.disabled))
     }
 }

@@ -26,9 +26,11 @@ mod pinned;
 pub mod population;
 pub mod portal;
 pub mod progress;
+mod reference;
 pub mod scheduler;
 pub mod seed;
 pub mod sessions;
+mod shared_read;
 pub mod transparency;
 pub mod unused_objects;
 

@@ -10,6 +10,9 @@
 //!   to the version in force when it was accepted).
 //! - `procedure_heads`: latest version and content hash per code.
 //! - `catalog_state`: one row, `revision`, bumped by every import that recorded a new version.
+//! - `reference_revisions`: one row of counters (`catalog`, `agencies`, `workflows`) that
+//!   triggers on `procedure_heads`, `agencies` and `workflows` grow with every row written, in
+//!   the writing transaction (`Store::revisions`).
 //! - `admin_units` keyed by (code, kind, valid_from); `unit_successions`; `agencies` by e-ID
 //!   (`jsonb` record plus key columns); `calendar_days` by `date`.
 //! - `dossiers` (state `jsonb` plus the columns queues filter on), `dossier_events`
@@ -58,8 +61,8 @@ use tinhso_domain::units::{AdminUnit, Succession};
 use tinhso_store::batch::{last_per_key, ProgressTicker, PROGRESS_EVERY};
 use tinhso_store::group_commit::GroupWriter;
 use tinhso_store::{
-    AgencyStore, CalendarStore, CatalogStore, Progress, Store, StoreError, StoreResult, UnitFilter,
-    UnitStore, VersionOutcome, WriteCounts,
+    AgencyStore, CalendarStore, CatalogStore, Progress, ReferenceRevisions, Store, StoreError,
+    StoreResult, UnitFilter, UnitStore, VersionOutcome, WriteCounts,
 };
 
 pub use sqlx::postgres::PgConnectOptions;
@@ -896,6 +899,19 @@ impl Store for PostgresStore {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+    async fn revisions(&self) -> StoreResult<ReferenceRevisions> {
+        let (catalog, agencies, workflows): (i64, i64, i64) = sqlx::query_as(
+            "SELECT catalog, agencies, workflows FROM reference_revisions WHERE id = 1",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(ReferenceRevisions {
+            catalog,
+            agencies,
+            workflows,
+        })
     }
 }
 

@@ -28,11 +28,12 @@ use tinhso_store::dossiers::{
     StoredEvent, User, WriteError, WriteOutcome,
 };
 
+use tinhso_domain::kpi::KpiFacts;
 use tinhso_store::group_commit::plan::{
     self, kpi_mismatch, CurrentDossier, GroupPlan, GroupReads, STATE_IN_LATEST_EVENT,
 };
 use tinhso_store::group_commit::{GroupCommitter, WriteRequest, WriteResult};
-use tinhso_store::kpi::facts_mismatch;
+use tinhso_store::kpi::{facts_mismatch, parse_facts};
 use tinhso_store::{
     AuditStore, DossierStore, IdentityStore, LeaseStore, StoreError, StoreResult, WorkflowStore,
 };
@@ -1197,6 +1198,28 @@ impl DossierStore for SqliteStore {
         .await
         .map_err(db_err)?;
         row.as_ref().map(dossier_from_row).transpose()
+    }
+
+    async fn dossier_with_facts(
+        &self,
+        code: &DossierCode,
+    ) -> StoreResult<Option<(StoredDossier, Option<KpiFacts>)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {DOSSIER_COLUMNS}, \
+             (SELECT {} FROM kpi_facts WHERE dossier_id = dossiers.id) AS kpi \
+             FROM dossiers WHERE code = ?",
+            crate::kpi::facts_sql!("kpi_facts")
+        ))
+        .bind(code.to_string())
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db_err)?;
+        let Some(row) = row else { return Ok(None) };
+        let facts: Option<String> = get(&row, "kpi")?;
+        Ok(Some((
+            dossier_from_row(&row)?,
+            facts.as_deref().map(parse_facts).transpose()?,
+        )))
     }
 
     async fn dossier_by_id(&self, id: i64) -> StoreResult<Option<StoredDossier>> {

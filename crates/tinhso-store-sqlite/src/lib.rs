@@ -11,6 +11,9 @@
 //! - `procedure_heads`: the latest version and content hash of each code, what an import
 //!   compares against and what "latest only" queries join.
 //! - `catalog_state`: one row, `revision`, bumped by every import that recorded a new version.
+//! - `reference_revisions`: one row of counters (`catalog`, `agencies`, `workflows`) that
+//!   triggers on `procedure_heads`, `agencies` and `workflows` grow with every row written, in
+//!   the writing transaction (`Store::revisions`).
 //! - `admin_units` keyed by (code, kind, valid_from); `unit_successions`; `agencies` by e-ID
 //!   (JSON record plus key columns); `calendar_days` by date.
 //! - `dossiers` (state JSON plus the columns queues filter on), `dossier_events` (append-only,
@@ -51,8 +54,8 @@ use tinhso_domain::units::{AdminUnit, Succession};
 use tinhso_store::batch::{last_per_key, ProgressTicker};
 use tinhso_store::group_commit::GroupWriter;
 use tinhso_store::{
-    AgencyStore, CalendarStore, CatalogStore, Progress, Store, StoreError, StoreResult, UnitFilter,
-    UnitStore, VersionOutcome, WriteCounts,
+    AgencyStore, CalendarStore, CatalogStore, Progress, ReferenceRevisions, Store, StoreError,
+    StoreResult, UnitFilter, UnitStore, VersionOutcome, WriteCounts,
 };
 
 mod accounts;
@@ -814,6 +817,19 @@ impl Store for SqliteStore {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+    async fn revisions(&self) -> StoreResult<ReferenceRevisions> {
+        let (catalog, agencies, workflows): (i64, i64, i64) = sqlx::query_as(
+            "SELECT catalog, agencies, workflows FROM reference_revisions WHERE id = 1",
+        )
+        .fetch_one(&self.reader)
+        .await
+        .map_err(db_err)?;
+        Ok(ReferenceRevisions {
+            catalog,
+            agencies,
+            workflows,
+        })
     }
 }
 

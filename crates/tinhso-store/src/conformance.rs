@@ -74,10 +74,12 @@ macro_rules! conformance_tests {
             unit_upsert_counts,
             unit_history_and_successions,
             agencies_roundtrip,
+            revisions_follow_reference_writes,
             calendar_days_upsert_and_range,
             calendar_days_delete,
             search_like_baseline,
             dossier_create_and_read,
+            dossier_with_facts_reads_both,
             dossier_codes_gapless_under_concurrency,
             failing_write_in_a_group_is_isolated,
             idempotent_replay_writes_nothing,
@@ -1024,6 +1026,90 @@ pub async fn unit_history_and_successions(store: &dyn Store) {
 
 /// Agencies are stored whole, keyed by e-ID, listed in e-ID order; replacing one counts as an
 /// update.
+/// The reference revisions grow with every write of their kind and only then: a node keeps the
+/// latest procedure versions, agencies and workflows in memory and checks them with this one
+/// read, so a write that did not move its counter would leave every node serving a stale record.
+pub async fn revisions_follow_reference_writes(store: &dyn Store) {
+    use tinhso_domain::dossier::WorkflowDefinition;
+    let t = ts("2026-01-05T01:00:00Z");
+    let r0 = store.revisions().await.expect("revisions");
+
+    let birth = sample_procedure("1.001193", "Đăng ký khai sinh");
+    store
+        .record_procedures(std::slice::from_ref(&birth), t, &no_progress)
+        .await
+        .expect("import");
+    let r1 = store.revisions().await.expect("revisions");
+    assert!(r1.catalog > r0.catalog, "a new procedure: {r0:?} -> {r1:?}");
+    assert_eq!((r1.agencies, r1.workflows), (r0.agencies, r0.workflows));
+
+    // The same content again writes nothing and moves nothing.
+    store
+        .record_procedures(std::slice::from_ref(&birth), t, &no_progress)
+        .await
+        .expect("re-import");
+    assert_eq!(store.revisions().await.expect("revisions"), r1);
+
+    let birth2 = Procedure {
+        name: "Đăng ký khai sinh (sửa đổi)".to_string(),
+        ..birth.clone()
+    };
+    store
+        .record_procedures(std::slice::from_ref(&birth2), t, &no_progress)
+        .await
+        .expect("new version");
+    let r2 = store.revisions().await.expect("revisions");
+    assert!(r2.catalog > r1.catalog, "a new version: {r1:?} -> {r2:?}");
+    assert_eq!((r2.agencies, r2.workflows), (r1.agencies, r1.workflows));
+
+    let commune = agency(
+        "000.21.30.H62",
+        "Ủy ban nhân dân xã Càng Long",
+        AgencyLevel::Commune,
+    );
+    store
+        .upsert_agencies(std::slice::from_ref(&commune))
+        .await
+        .expect("agency");
+    let r3 = store.revisions().await.expect("revisions");
+    assert!(r3.agencies > r2.agencies, "a new agency: {r2:?} -> {r3:?}");
+    assert_eq!((r3.catalog, r3.workflows), (r2.catalog, r2.workflows));
+
+    let renamed = Agency {
+        name: "Ủy ban nhân dân xã Càng Long (mới)".to_string(),
+        ..commune.clone()
+    };
+    store
+        .upsert_agencies(std::slice::from_ref(&renamed))
+        .await
+        .expect("renamed agency");
+    let r4 = store.revisions().await.expect("revisions");
+    assert!(
+        r4.agencies > r3.agencies,
+        "a renamed agency: {r3:?} -> {r4:?}"
+    );
+    assert_eq!((r4.catalog, r4.workflows), (r3.catalog, r3.workflows));
+
+    let workflow = WorkflowDefinition::default_for(birth.code.clone());
+    store.add_workflow(&workflow, t).await.expect("workflow");
+    let r5 = store.revisions().await.expect("revisions");
+    assert!(
+        r5.workflows > r4.workflows,
+        "a new workflow: {r4:?} -> {r5:?}"
+    );
+    assert_eq!((r5.catalog, r5.agencies), (r4.catalog, r4.agencies));
+
+    // A refused write (version 1 again) and reads move nothing.
+    assert!(matches!(
+        store.add_workflow(&workflow, t).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.procedure(&birth.code).await.expect("procedure");
+    store.agency(&commune.eid).await.expect("agency");
+    store.workflow(&birth.code).await.expect("workflow");
+    assert_eq!(store.revisions().await.expect("revisions"), r5);
+}
+
 pub async fn agencies_roundtrip(store: &dyn Store) {
     let centre = Agency {
         parent: Some(eid("000.00.00.H62")),

@@ -291,6 +291,12 @@ pub trait DossierStore: Send + Sync {
     ) -> StoreResult<Vec<Result<WriteOutcome, WriteError>>>;
     async fn dossier_by_code(&self, code: &DossierCode) -> StoreResult<Option<StoredDossier>>;
     async fn dossier_by_id(&self, id: i64) -> StoreResult<Option<StoredDossier>>;
+    /// The dossier with this code and its stored KPI facts ([`crate::kpi`]), in one read: what
+    /// an action decides on.
+    async fn dossier_with_facts(
+        &self,
+        code: &DossierCode,
+    ) -> StoreResult<Option<(StoredDossier, Option<KpiFacts>)>>;
     /// Newest first (by id), scoped as the query says. A query with neither `agencies` nor
     /// `applicant_id` is unscoped and finds nothing.
     async fn find_dossiers(&self, query: &DossierQuery) -> StoreResult<Vec<StoredDossier>>;

@@ -25,6 +25,9 @@ pub mod plan;
 /// The most writes one group carries (a single larger request still goes alone, whole).
 pub const MAX_GROUP_WRITES: usize = 256;
 
+/// The histogram of writes per committed group (group size), in the process's metrics.
+pub const GROUP_WRITES_METRIC: &str = "tinhso_dossier_group_writes";
+
 /// Requests waiting for the writer before callers wait to enqueue (back-pressure).
 const QUEUE: usize = 4096;
 
@@ -108,6 +111,8 @@ async fn run<C: GroupCommitter>(mut receiver: mpsc::Receiver<Job>, mut committer
                 Err(_) => break,
             }
         }
+        // How many writes share one commit: 1 at low load, more as requests queue up.
+        metrics::histogram!(GROUP_WRITES_METRIC).record(count as f64);
         let (requests, replies): (Vec<_>, Vec<_>) =
             jobs.into_iter().map(|j| (j.request, j.reply)).unzip();
         let sizes: Vec<usize> = requests.iter().map(|r| r.writes.len()).collect();

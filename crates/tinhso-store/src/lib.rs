@@ -201,4 +201,22 @@ pub trait Store:
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for `/readyz`.
     async fn ping(&self) -> StoreResult<()>;
+    /// The revision counters of the reference data, read together in one statement. Each
+    /// grows, in the same transaction, with every row written to its tables (by database
+    /// triggers, whoever writes), so a node that keeps records in memory can tell with this one
+    /// read whether they are still the latest.
+    async fn revisions(&self) -> StoreResult<ReferenceRevisions>;
+}
+
+/// Revision counters of the reference data ([`Store::revisions`]). Only comparisons for
+/// equality are meaningful: a counter that differs from the one read before means something of
+/// its kind was written in between.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReferenceRevisions {
+    /// The latest version of any procedure (`record_procedures` recorded a new version).
+    pub catalog: i64,
+    /// Any agency (`upsert_agencies` inserted or changed one).
+    pub agencies: i64,
+    /// Any workflow (`add_workflow`).
+    pub workflows: i64,
 }

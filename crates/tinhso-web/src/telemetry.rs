@@ -6,7 +6,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::AppState;
 
@@ -19,15 +19,27 @@ impl Metrics {
     /// tests can build several apps).
     pub fn install() -> Self {
         static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
-        let handle = HANDLE.get_or_init(|| match PrometheusBuilder::new().install_recorder() {
+        let handle = HANDLE.get_or_init(|| match builder().install_recorder() {
             Ok(h) => h,
-            Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+            Err(_) => builder().build_recorder().handle(),
         });
         Self(handle.clone())
     }
     pub fn render(&self) -> String {
         self.0.render()
     }
+}
+
+/// The exporter, with buckets for the group size of dossier commits (other histograms are
+/// summaries).
+fn builder() -> PrometheusBuilder {
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full(tinhso_store::group_commit::GROUP_WRITES_METRIC.to_string()),
+            &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
+        )
+        // Only an empty bucket list is refused; this one is not.
+        .unwrap_or_else(|_| PrometheusBuilder::new())
 }
 
 /// Counts and times every request by route template (never by raw path: no personal data in labels).

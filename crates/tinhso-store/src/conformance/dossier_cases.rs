@@ -291,6 +291,40 @@ async fn assert_chain_intact(store: &dyn Store, records: u64) {
 // ---------------------------------------------------------------------------------------------
 // Cases
 
+/// What an action decides on, in one read: the dossier as `dossier_by_code` reads it and its
+/// KPI facts as `kpi_facts` reads them, before and after a move.
+pub async fn dossier_with_facts_reads_both(store: &dyn Store) {
+    let agency = eid(AGENCY_A);
+    let at = ts("2026-01-05T01:00:00Z");
+    let new = sample_new_dossier(&agency, "Trần Thị Bình", None, dt("2026-01-05T08:00"));
+    let out = write_one(store, create(new), at).await.expect("create");
+    for _ in 0..2 {
+        let (dossier, facts) = store
+            .dossier_with_facts(&out.code)
+            .await
+            .expect("read")
+            .expect("exists");
+        let by_code = store.dossier_by_code(&out.code).await.expect("by code");
+        assert_eq!(Some(&dossier), by_code.as_ref());
+        let stored_facts = store.kpi_facts(out.dossier_id).await.expect("facts");
+        assert!(stored_facts.is_some(), "a written dossier has facts");
+        assert_eq!(facts, stored_facts);
+        if dossier.events == 1 {
+            let accept =
+                sample_acceptance(&dossier, dt("2026-01-05T09:00"), dt("2026-01-08T09:00"));
+            write_one(store, update(accept), at).await.expect("accept");
+        } else {
+            assert_eq!(dossier.dossier.status, NationalStatus::Accepted);
+        }
+    }
+    let unknown = DossierCode::new(agency, date(2026, 1, 5), 999).expect("code");
+    assert!(store
+        .dossier_with_facts(&unknown)
+        .await
+        .expect("read")
+        .is_none());
+}
+
 /// A created dossier reads back whole; the store allocated and wrote its code everywhere.
 pub async fn dossier_create_and_read(store: &dyn Store) {
     let agency = eid(AGENCY_A);
