@@ -12,9 +12,9 @@ use tinhso_domain::kpi::{
 use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
     bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, gauge_keys,
-    gauge_rows, indicator_bit, page_in_order, parse_facts, rebuild_facts, segments,
-    stored_rating, unpack_counters, CounterChanges, CounterRow, DefiningDay, FactsRow, GaugeSums,
-    Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts,
+    gauge_rows, indicator_bit, page_in_order, parse_facts, rebuild_facts, segments, stored_rating,
+    unpack_counters, CounterChanges, CounterRow, DefiningDay, FactsRow, GaugeSums, Grain,
+    KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts,
     DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
