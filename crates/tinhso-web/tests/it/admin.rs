@@ -7,7 +7,7 @@ use tinhso_app::dossiers::IntakeRequest;
 use tinhso_domain::catalog::Channel;
 use tinhso_store::dossiers::Applicant;
 
-use crate::pages::{csrf_field, Visitor};
+use crate::pages::{csrf_field, text_of, Visitor};
 use crate::{get_json, server, TestServer};
 
 const BIRTH: &str = "1.001193";
@@ -45,21 +45,6 @@ async fn csrf(v: &mut Visitor, s: &TestServer, uri: &str) -> String {
 
 fn location(h: &axum::http::HeaderMap) -> String {
     h[header::LOCATION].to_str().expect("location").to_string()
-}
-
-/// The text of the element with this id (up to the next `<`).
-fn by_id(html: &str, id: &str) -> String {
-    let at = html
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let rest = &html[at..];
-    let start = rest.find('>').expect(">") + 1;
-    rest[start..]
-        .split('<')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string()
 }
 
 const PAGES: &[&str] = &[
@@ -249,7 +234,7 @@ async fn an_officer_created_by_the_admin_can_sign_in() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    let generated = by_id(&html, "secret");
+    let generated = text_of(&html, "secret");
     assert_eq!(generated.len(), 16);
     assert_eq!(
         Visitor::new().sign_in(&s, "vt-long-chau", &generated).await,
@@ -394,7 +379,7 @@ async fn roles_disable_password_sessions_and_tokens() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    let api = by_id(&html, "secret");
+    let api = text_of(&html, "secret");
     assert!(api.starts_with("tso_"), "{api}");
     assert!(s.app.authenticate(&api).await.unwrap().is_some());
     let (_, _, again) = admin.get(&s, page).await;
@@ -582,7 +567,7 @@ async fn workflow_edits_are_validated_previewed_and_saved_as_a_new_version() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert_eq!(by_id(&html, "live-count"), "2");
+    assert_eq!(text_of(&html, "live-count"), "2");
     assert!(html.contains("id=\"unchanged\"") && !html.contains("id=\"save-workflow\""));
     let (status, _, _) = v
         .post_form(
@@ -606,9 +591,9 @@ async fn workflow_edits_are_validated_previewed_and_saved_as_a_new_version() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert_eq!(by_id(&html, "live-count"), "2");
-    assert_eq!(by_id(&html, "pinned-1"), "2");
-    assert_eq!(by_id(&html, "new-version"), "2");
+    assert_eq!(text_of(&html, "live-count"), "2");
+    assert_eq!(text_of(&html, "pinned-1"), "2");
+    assert_eq!(text_of(&html, "new-version"), "2");
     for code in &codes {
         assert!(html.contains(code.as_str()), "{code} listed");
     }
@@ -679,10 +664,10 @@ async fn workflow_edits_are_validated_previewed_and_saved_as_a_new_version() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert_eq!(by_id(&html, "live-count"), "3");
-    assert_eq!(by_id(&html, "pinned-1"), "2");
-    assert_eq!(by_id(&html, "pinned-2"), "1");
-    assert_eq!(by_id(&html, "new-version"), "3");
+    assert_eq!(text_of(&html, "live-count"), "3");
+    assert_eq!(text_of(&html, "pinned-1"), "2");
+    assert_eq!(text_of(&html, "pinned-2"), "1");
+    assert_eq!(text_of(&html, "new-version"), "3");
     let (_, _, html) = v.get(&s, &format!("{page}?phien-ban=1")).await;
     assert!(html.contains("Phiên bản 1"), "{html}");
 }
@@ -703,7 +688,7 @@ async fn adding_a_holiday_moves_due_dates() {
     let mut v = signed_in(&s, "qt-tinh").await;
     let (_, _, html) = v.get(&s, "/quan-tri/lich?nam=2026").await;
     let token = csrf_field(&html);
-    let before: u32 = by_id(&html, "working-days").parse().unwrap();
+    let before: u32 = text_of(&html, "working-days").parse().unwrap();
 
     let (status, h, body) = v
         .post_form(
@@ -720,7 +705,7 @@ async fn adding_a_holiday_moves_due_dates() {
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     let (_, _, html) = v.get(&s, &location(&h)).await;
     assert_eq!(
-        by_id(&html, "working-days").parse::<u32>().unwrap(),
+        text_of(&html, "working-days").parse::<u32>().unwrap(),
         before - 1
     );
     assert!(
