@@ -19,7 +19,10 @@
 //!
 //! Deterministic: the same `--seed`, `N` and today give the same history. Generation is pure and
 //! runs beside the database writes (one batch generated while the previous one is written); each
-//! batch is ONE bulk-load transaction that also maintains the KPI aggregates.
+//! batch is ONE bulk-load transaction. The KPI counters of the batches are summed in memory and
+//! written every [`OWED_KEYS`] keys and at the end, under a counter debt the store records
+//! ([`BulkLoad::owe_counters`]) and the last write settles: a seed stopped midway leaves the
+//! debt, which `tinhso kpi rebuild` settles and a new seed refuses to run over.
 
 use std::sync::Arc;
 
@@ -35,6 +38,7 @@ use tinhso_domain::dossier::{
 use tinhso_domain::kpi::{DossierExtras, SatisfactionLevel, SatisfactionRating};
 use tinhso_store::conformance::SeededRng;
 use tinhso_store::dossiers::{Applicant, NewDossier};
+use tinhso_store::kpi::{BulkCounters, BulkLoad, CounterChanges};
 
 use crate::dossiers::{DossierError, DossierResult};
 use crate::App;
@@ -46,6 +50,11 @@ pub const BATCH: usize = 10_000;
 /// at the end ([`tinhso_store::kpi::KpiStore::begin_bulk_load`]): building an index over
 /// millions of rows once is much cheaper than maintaining it row by row, and packs it tighter.
 pub const DEFER_INDEXES_FROM: u64 = 50_000;
+
+/// Counter keys a seed sums in memory before it writes them (about 150 bytes each). Dossiers
+/// are generated in time order, so most day rows are complete when written and each is
+/// written once, instead of once per batch that touches it.
+pub const OWED_KEYS: usize = 1_000_000;
 
 /// What a seed run made.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -471,21 +480,47 @@ impl App {
         seed: u64,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> DossierResult<SeedReport> {
+        if self.store.kpi_counters_owed().await? {
+            // Another seed is running, or one was stopped: adding ours now would mix with the
+            // counters it still owes.
+            return Err(DossierError::InvalidRequest(
+                "Một lần sinh dữ liệu khác đang chạy hoặc đã bị dừng giữa chừng: nếu không còn \
+                 lần nào chạy, hãy chạy `tinhso kpi rebuild` rồi sinh lại / another seed is \
+                 running or was stopped midway: if none is running, run `tinhso kpi rebuild`, \
+                 then seed again"
+                    .into(),
+            ));
+        }
         let world = Arc::new(self.seed_world(n, seed).await?);
-        self.store.begin_bulk_load(n >= DEFER_INDEXES_FROM).await?;
-        let loaded = self.seed_batches(world, n, progress).await;
-        // The indexes are built and the settings restored even when a batch failed.
+        self.store
+            .begin_bulk_load(BulkLoad {
+                defer_indexes: n >= DEFER_INDEXES_FROM,
+                owe_counters: true,
+            })
+            .await?;
+        let mut owed = CounterChanges::new();
+        let loaded = self.seed_batches(world, n, progress, &mut owed).await;
+        // The counters of every batch that landed are added, settling the debt, and the
+        // indexes are built and the settings restored, even when a batch failed.
+        let settled = self.store.add_kpi_counters(&owed.into_rows(), true).await;
         let finished = self.store.finish_bulk_load().await;
         let report = loaded?;
+        settled?;
         finished?;
+        // The KPI tables grew at once: let the planner know (PostgreSQL plans them as empty
+        // otherwise, and reads the table behind every index entry).
+        self.store.kpi_refresh_statistics().await?;
         Ok(report)
     }
 
+    /// Generates and loads the batches; `owed` receives the counters of every batch that
+    /// landed (written here each time it holds [`OWED_KEYS`] keys).
     async fn seed_batches(
         &self,
         world: Arc<World>,
         n: u64,
         progress: &(dyn Fn(u64) + Send + Sync),
+        owed: &mut CounterChanges,
     ) -> DossierResult<SeedReport> {
         let mut report = SeedReport::default();
         let batches = n.div_ceil(BATCH as u64);
@@ -494,35 +529,53 @@ impl App {
             tokio::task::spawn_blocking(move || {
                 let from = b * BATCH as u64;
                 let to = (from + BATCH as u64).min(world.n);
-                (from..to)
-                    .filter_map(|i| world.dossier(i))
-                    .collect::<Vec<_>>()
+                let generated: Vec<Generated> =
+                    (from..to).filter_map(|i| world.dossier(i)).collect();
+                // The batch's counters, summed beside the database writes.
+                let mut counters = CounterChanges::new();
+                for g in &generated {
+                    counters.add_delta(None, Some(&g.new.kpi));
+                }
+                (generated, counters)
             })
         };
         let mut next = (batches > 0).then(|| generate(0));
         let at = self.clock.now();
         for b in 0..batches {
             let Some(current) = next.take() else { break };
-            let generated = current
+            let (generated, counters) = current
                 .await
                 .map_err(|e| DossierError::InvalidRequest(format!("generator: {e}")))?;
             if b + 1 < batches {
                 next = Some(generate(b + 1));
             }
+            let mut batch = SeedReport::default();
             for g in &generated {
-                report.resolved += u64::from(g.resolved);
-                report.in_progress += u64::from(g.open);
-                report.late += u64::from(g.late);
+                batch.resolved += u64::from(g.resolved);
+                batch.in_progress += u64::from(g.open);
+                batch.late += u64::from(g.late);
             }
-            report.dossiers += generated.len() as u64;
+            batch.dossiers = generated.len() as u64;
             self.store
-                .bulk_load_dossiers(generated.into_iter().map(|g| g.new).collect(), at)
+                .bulk_load_dossiers(
+                    generated.into_iter().map(|g| g.new).collect(),
+                    at,
+                    BulkCounters::Owed,
+                )
                 .await?;
+            // Landed: its counters are now owed.
+            owed.absorb(counters);
+            if owed.len() >= OWED_KEYS {
+                self.store
+                    .add_kpi_counters(&std::mem::take(owed).into_rows(), false)
+                    .await?;
+            }
+            report.dossiers += batch.dossiers;
+            report.resolved += batch.resolved;
+            report.in_progress += batch.in_progress;
+            report.late += batch.late;
             progress(report.dossiers);
         }
-        // The KPI tables grew at once: let the planner know (PostgreSQL plans them as empty
-        // otherwise, and reads the table behind every index entry).
-        self.store.kpi_refresh_statistics().await?;
         Ok(report)
     }
 

@@ -174,7 +174,7 @@ impl PgCommitter {
         group: &[WriteRequest],
     ) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        match write_batched(&mut tx, group, false).await {
+        match write_batched(&mut tx, group, false, true).await {
             Ok(Some(results)) => {
                 // Never retried: after a failed COMMIT the outcome may be unknown.
                 tx.commit().await.map_err(db_err)?;
@@ -259,6 +259,7 @@ pub(crate) async fn write_batched(
     conn: &mut PgConnection,
     group: &[WriteRequest],
     state_in_event_only: bool,
+    counted: bool,
 ) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
     // Taken once per group: serializes dossier writes across nodes (see the module docs).
     let row = sqlx::query("SELECT chain_pos, hash FROM audit_head WHERE id = 1 FOR UPDATE")
@@ -330,7 +331,7 @@ pub(crate) async fn write_batched(
         }
     }
 
-    let mut plan = GroupPlan::new(group, reads);
+    let mut plan = GroupPlan::with_counting(group, reads, counted);
     if plan.needs_one_by_one() {
         return Ok(None);
     }

@@ -13,9 +13,9 @@ use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
     bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, gauge_keys,
     gauge_rows, indicator_bit, page_in_order, parse_facts, rebuild_facts, segments, stored_rating,
-    unpack_counters, CounterChanges, CounterRow, DefiningDay, FactsRow, GaugeSums, Grain,
-    KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts,
-    DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    unpack_counters, BulkCounters, BulkLoad, CounterChanges, CounterRow, DefiningDay, FactsRow,
+    GaugeSums, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore,
+    Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -456,10 +456,13 @@ impl KpiStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        sqlx::query("DELETE FROM kpi_counters")
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        // A rebuild recomputes every counter: it settles any debt a bulk load left.
+        for table in ["kpi_counters", "kpi_counters_owed"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
         let mut out = KpiRebuild::default();
         let mut changes = CounterChanges::new();
         let mut last_id = 0i64;
@@ -553,6 +556,7 @@ impl KpiStore for PostgresStore {
         &self,
         dossiers: Vec<NewDossier>,
         at: Timestamp,
+        counters: BulkCounters,
     ) -> StoreResult<Vec<i64>> {
         if dossiers.is_empty() {
             return Ok(Vec::new());
@@ -560,18 +564,29 @@ impl KpiStore for PostgresStore {
         let ratings: Vec<_> = dossiers.iter().map(bulk_rating).collect();
         let group = bulk_group(dossiers, at);
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group, true).await?)?;
+        let counted = counters == BulkCounters::Added;
+        let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group, true, counted).await?)?;
         write_ratings(&mut tx, &bulk_rated(&ids, ratings)).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
     }
 
-    async fn begin_bulk_load(&self, defer_indexes: bool) -> StoreResult<()> {
-        if !defer_indexes {
-            return Ok(());
-        }
+    async fn begin_bulk_load(&self, plan: BulkLoad) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for name in DEFERRABLE_INDEXES {
+        if plan.owe_counters {
+            sqlx::query(
+                "INSERT INTO kpi_counters_owed (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        let names: &[&str] = if plan.defer_indexes {
+            DEFERRABLE_INDEXES
+        } else {
+            &[]
+        };
+        for name in names {
             let statement: Option<String> = sqlx::query_scalar(
                 "SELECT indexdef FROM pg_indexes \
                  WHERE schemaname = current_schema() AND indexname = $1",
@@ -600,6 +615,38 @@ impl KpiStore for PostgresStore {
 
     async fn finish_bulk_load(&self) -> StoreResult<()> {
         restore_deferred_indexes(&self.pool).await
+    }
+
+    async fn add_kpi_counters(&self, rows: &[CounterRow], settle: bool) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        write_rows(&mut tx, &[], rows).await?;
+        if settle {
+            sqlx::query("DELETE FROM kpi_counters_owed")
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn kpi_counters_owed(&self) -> StoreResult<bool> {
+        let owed: Option<i32> = sqlx::query_scalar("SELECT id FROM kpi_counters_owed")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(owed.is_some())
+    }
+}
+
+impl PostgresStore {
+    /// Says so when a bulk load owes counters: it is running on another node, or it was
+    /// killed, and then `tinhso kpi rebuild` settles them. Not rebuilt here: a seed still
+    /// running would then add the counters it holds a second time.
+    pub(crate) async fn warn_owed_counters(&self) -> StoreResult<()> {
+        if self.kpi_counters_owed().await? {
+            tracing::warn!("{}", tinhso_store::kpi::OWED_COUNTERS_WARNING);
+        }
+        Ok(())
     }
 }
 

@@ -115,10 +115,12 @@ impl PostgresStore {
         // An interrupted bulk load (`tinhso seed`) may have left indexes to build.
         kpi::restore_deferred_indexes(&pool).await?;
         let dossier_writer = GroupWriter::spawn(dossiers::PgCommitter { pool: pool.clone() });
-        Ok(Self {
+        let store = Self {
             pool,
             dossier_writer,
-        })
+        };
+        store.warn_owed_counters().await?;
+        Ok(store)
     }
 
     /// Closes the pool, waiting for connections to be returned.

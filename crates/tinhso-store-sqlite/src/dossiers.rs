@@ -165,7 +165,7 @@ impl SqliteCommitter {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_err)?;
-        match write_batched(&mut tx, group, false).await {
+        match write_batched(&mut tx, group, false, true).await {
             Ok(Some(results)) => {
                 // Never retried: a failed COMMIT fails the whole group.
                 tx.commit().await.map_err(db_err)?;
@@ -253,6 +253,7 @@ pub(crate) async fn write_batched(
     conn: &mut SqliteConnection,
     group: &[WriteRequest],
     state_in_event_only: bool,
+    counted: bool,
 ) -> StoreResult<Option<Vec<Vec<WriteResult>>>> {
     let row = sqlx::query("SELECT chain_pos, hash FROM audit_head WHERE id = 1")
         .fetch_one(&mut *conn)
@@ -317,7 +318,7 @@ pub(crate) async fn write_batched(
         }
     }
 
-    let mut plan = GroupPlan::new(group, reads);
+    let mut plan = GroupPlan::with_counting(group, reads, counted);
     if plan.needs_one_by_one() {
         return Ok(None);
     }

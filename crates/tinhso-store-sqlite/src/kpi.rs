@@ -13,9 +13,9 @@ use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
     bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, gauge_keys,
     gauge_rows, indicator_bit, page_in_order, parse_facts, rebuild_facts, segments, stored_rating,
-    unpack_counters, CounterChanges, CounterRow, DefiningDay, FactsRow, GaugeSums, Grain,
-    KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore, Refacts,
-    DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    unpack_counters, BulkCounters, BulkLoad, CounterChanges, CounterRow, DefiningDay, FactsRow,
+    GaugeSums, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore,
+    Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -431,10 +431,13 @@ impl KpiStore for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_err)?;
-        sqlx::query("DELETE FROM kpi_counters")
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        // A rebuild recomputes every counter: it settles any debt a bulk load left.
+        for table in ["kpi_counters", "kpi_counters_owed"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
         let mut out = KpiRebuild::default();
         let mut changes = CounterChanges::new();
         let mut last_id = 0i64;
@@ -523,6 +526,7 @@ impl KpiStore for SqliteStore {
         &self,
         dossiers: Vec<NewDossier>,
         at: Timestamp,
+        counters: BulkCounters,
     ) -> StoreResult<Vec<i64>> {
         if dossiers.is_empty() {
             return Ok(Vec::new());
@@ -534,28 +538,39 @@ impl KpiStore for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_err)?;
-        let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group, true).await?)?;
+        let counted = counters == BulkCounters::Added;
+        let ids = bulk_ids(crate::dossiers::write_batched(&mut tx, &group, true, counted).await?)?;
         write_ratings(&mut tx, &bulk_rated(&ids, ratings)).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
     }
 
-    async fn begin_bulk_load(&self, defer_indexes: bool) -> StoreResult<()> {
+    async fn begin_bulk_load(&self, plan: BulkLoad) -> StoreResult<()> {
         for pragma in BULK_PRAGMAS {
             sqlx::query(pragma)
                 .execute(&self.writer)
                 .await
                 .map_err(db_err)?;
         }
-        if !defer_indexes {
-            return Ok(());
-        }
         let mut tx = self
             .writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_err)?;
-        for name in DEFERRABLE_INDEXES {
+        if plan.owe_counters {
+            sqlx::query(
+                "INSERT INTO kpi_counters_owed (id) VALUES (1) ON CONFLICT (id) DO NOTHING",
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        let names: &[&str] = if plan.defer_indexes {
+            DEFERRABLE_INDEXES
+        } else {
+            &[]
+        };
+        for name in names {
             let statement: Option<String> = sqlx::query_scalar(
                 "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
             )
@@ -563,7 +578,9 @@ impl KpiStore for SqliteStore {
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
-            let Some(statement) = statement else { continue };
+            let Some(statement) = statement else {
+                continue;
+            };
             sqlx::query(
                 "INSERT INTO deferred_indexes (name, statement) VALUES (?, ?) \
                  ON CONFLICT (name) DO NOTHING",
@@ -591,6 +608,30 @@ impl KpiStore for SqliteStore {
         }
         Ok(())
     }
+
+    async fn add_kpi_counters(&self, rows: &[CounterRow], settle: bool) -> StoreResult<()> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)?;
+        write_rows(&mut tx, &[], rows).await?;
+        if settle {
+            sqlx::query("DELETE FROM kpi_counters_owed")
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn kpi_counters_owed(&self) -> StoreResult<bool> {
+        let owed: Option<i64> = sqlx::query_scalar("SELECT id FROM kpi_counters_owed")
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(db_err)?;
+        Ok(owed.is_some())
+    }
 }
 
 /// The writer's settings during a bulk load: a 256 MiB page cache, so the b-trees of millions
@@ -599,6 +640,18 @@ impl KpiStore for SqliteStore {
 const BULK_PRAGMAS: &[&str] = &["PRAGMA cache_size = -262144", "PRAGMA temp_store = MEMORY"];
 /// SQLite's defaults, restored after it.
 const NORMAL_PRAGMAS: &[&str] = &["PRAGMA cache_size = -2000", "PRAGMA temp_store = DEFAULT"];
+
+impl SqliteStore {
+    /// Says so when a bulk load owes counters: it is running in another process, or it was
+    /// killed, and then `tinhso kpi rebuild` settles them. Not rebuilt here: a seed still
+    /// running would then add the counters it holds a second time.
+    pub(crate) async fn warn_owed_counters(&self) -> StoreResult<()> {
+        if self.kpi_counters_owed().await? {
+            tracing::warn!("{}", tinhso_store::kpi::OWED_COUNTERS_WARNING);
+        }
+        Ok(())
+    }
+}
 
 /// Builds the indexes a bulk load deferred (all of them, in one transaction) and forgets
 /// them: at the end of the load, and when the store opens after an interrupted one.

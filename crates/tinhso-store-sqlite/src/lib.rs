@@ -108,7 +108,9 @@ impl SqliteStore {
                 .map_err(db_err)?;
             MIGRATOR.run(&pool).await.map_err(migrate_err)?;
             kpi::restore_deferred_indexes(&pool).await?;
-            return Ok(Self::with_pools(pool.clone(), pool));
+            let store = Self::with_pools(pool.clone(), pool);
+            store.warn_owed_counters().await?;
+            return Ok(store);
         }
 
         let path = base.get_filename().to_path_buf();
@@ -138,7 +140,10 @@ impl SqliteStore {
             .await
             .map_err(db_err)?;
         tracing::debug!(path = %path.display(), "opened SQLite store");
-        Ok(Self::with_pools(writer, reader))
+        let store = Self::with_pools(writer, reader);
+        // An interrupted bulk load may have left counters owed.
+        store.warn_owed_counters().await?;
+        Ok(store)
     }
 
     fn with_pools(writer: SqlitePool, reader: SqlitePool) -> Self {

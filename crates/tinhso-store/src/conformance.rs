@@ -96,6 +96,7 @@ macro_rules! conformance_tests {
             kpi_counters_follow_one_dossier,
             kpi_random_workload_matches_rebuild,
             bulk_loaded_dossiers_read_and_move_like_any,
+            bulk_load_owing_counters_settles_like_a_rebuild,
             citizen_accounts_register_and_find,
             eid_level_only_rises,
             login_failures_count_and_are_forgotten,

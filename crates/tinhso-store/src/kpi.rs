@@ -193,6 +193,17 @@ impl CounterChanges {
         }
     }
 
+    /// Adds every change `other` holds (a batch's changes into a running total).
+    pub fn absorb(&mut self, other: CounterChanges) {
+        if self.sums.is_empty() {
+            self.sums = other.sums;
+            return;
+        }
+        for (key, value) in other.sums {
+            *self.sums.entry(key).or_default() += value;
+        }
+    }
+
     /// Number of distinct domain keys held (zero sums included); each makes one row per
     /// grain it is kept at.
     pub fn len(&self) -> usize {
@@ -885,6 +896,31 @@ pub fn rebuild_facts(
     Ok((Some(fresh), changed))
 }
 
+/// What a store says on opening while a bulk load owes counters ([`BulkLoad::owe_counters`]).
+pub const OWED_COUNTERS_WARNING: &str = "a bulk load (tinhso seed) owes KPI counters: the \
+     dashboard's numbers lag its dossiers until it ends. If no seed is running (it was \
+     stopped), `tinhso kpi rebuild` recomputes the counters";
+
+/// Who adds the KPI counters of the dossiers a bulk load writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkCounters {
+    /// The store, in the same transaction as the dossiers.
+    Added,
+    /// The caller, later ([`KpiStore::add_kpi_counters`]): a seed of millions sums them over
+    /// many batches in memory and writes each counter row once, not once per batch. Only
+    /// under the debt recorded by [`BulkLoad::owe_counters`].
+    Owed,
+}
+
+/// What a long bulk load defers ([`KpiStore::begin_bulk_load`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BulkLoad {
+    /// Drop the [`DEFERRABLE_INDEXES`] and build them once at the end.
+    pub defer_indexes: bool,
+    /// Record a counter debt: the caller loads with [`BulkCounters::Owed`].
+    pub owe_counters: bool,
+}
+
 /// The one group a bulk load writes: every dossier as a create, without idempotency keys or
 /// outbox messages.
 pub fn bulk_group(dossiers: Vec<NewDossier>, at: jiff::Timestamp) -> [WriteRequest; 1] {
@@ -954,25 +990,39 @@ pub trait KpiStore: Send + Sync {
     async fn kpi_refresh_statistics(&self) -> StoreResult<()>;
     /// Loads dossiers with their history already decided (seeding, migrations from another
     /// system): each becomes a dossier with one event (`NewDossier::event`, the latest of its
-    /// history) on the audit chain, its code allocated as for any intake, its facts stored and
-    /// the counters added — all in ONE transaction per call, written in large multi-row
-    /// statements. Idempotency keys and outbox messages are ignored. Returns the new ids in
-    /// order.
+    /// history) on the audit chain, its code allocated as for any intake, its facts stored and,
+    /// with [`BulkCounters::Added`], the counters added — all in ONE transaction per call,
+    /// written in large multi-row statements. With [`BulkCounters::Owed`] the caller adds the
+    /// counters itself later ([`add_kpi_counters`](Self::add_kpi_counters)), under a debt
+    /// recorded by [`begin_bulk_load`](Self::begin_bulk_load). Idempotency keys and outbox
+    /// messages are ignored. Returns the new ids in order.
     async fn bulk_load_dossiers(
         &self,
         dossiers: Vec<NewDossier>,
         at: jiff::Timestamp,
+        counters: BulkCounters,
     ) -> StoreResult<Vec<i64>>;
     /// Prepares a long run of [`bulk_load_dossiers`](Self::bulk_load_dossiers) (a seed of
-    /// millions): engine settings for bulk writes (commits stay durable), and with
-    /// `defer_indexes` the [`DEFERRABLE_INDEXES`] that exist are dropped, their definitions
-    /// kept in the database (`deferred_indexes`), to be built once by
-    /// [`finish_bulk_load`](Self::finish_bulk_load) rather than row by row. Opening the store
-    /// builds any that an interrupted run left deferred, so no index is ever lost.
-    async fn begin_bulk_load(&self, defer_indexes: bool) -> StoreResult<()>;
+    /// millions): engine settings for bulk writes (commits stay durable); with
+    /// [`BulkLoad::defer_indexes`] the [`DEFERRABLE_INDEXES`] that exist are dropped, their
+    /// definitions kept in the database (`deferred_indexes`), to be built once by
+    /// [`finish_bulk_load`](Self::finish_bulk_load) rather than row by row; with
+    /// [`BulkLoad::owe_counters`] a counter debt is recorded (`kpi_counters_owed`), settled by
+    /// the last [`add_kpi_counters`](Self::add_kpi_counters) or by a rebuild. Opening the store
+    /// builds any index an interrupted run left deferred, and warns of counters it left owed
+    /// ([`OWED_COUNTERS_WARNING`]; not rebuilt there, as the load may still be running in
+    /// another process).
+    async fn begin_bulk_load(&self, plan: BulkLoad) -> StoreResult<()>;
     /// Ends what [`begin_bulk_load`](Self::begin_bulk_load) began: builds the deferred indexes
-    /// and restores the settings. Harmless when nothing began.
+    /// and restores the settings (a counter debt stays until it is settled). Harmless when
+    /// nothing began.
     async fn finish_bulk_load(&self) -> StoreResult<()>;
+    /// Adds counter rows (the [`CounterChanges::into_rows`] of dossiers a bulk load wrote with
+    /// [`BulkCounters::Owed`]) in one transaction; with `settle`, the counter debt is cleared
+    /// in the same transaction (the caller has now added everything it owed).
+    async fn add_kpi_counters(&self, rows: &[CounterRow], settle: bool) -> StoreResult<()>;
+    /// Whether a bulk load owes counters (begun with [`BulkLoad::owe_counters`], not settled).
+    async fn kpi_counters_owed(&self) -> StoreResult<bool>;
 }
 
 #[cfg(test)]

@@ -33,6 +33,11 @@ async fn seeded_history_equals_a_rebuild_on_both_engines() {
         let report = app.seed_dossiers(600, 7, &|_| {}).await.expect("seed");
         assert!(report.dossiers > 500, "{}: {report:?}", t.engine);
         assert!(report.resolved > 0 && report.late > 0, "{report:?}");
+        assert!(
+            !app.store.kpi_counters_owed().await.expect("owed"),
+            "{}: the seed settles the counters it owed",
+            t.engine
+        );
         let seeded = all_counters(app.store.as_ref()).await;
         let rated: i64 = seeded[0]
             .1
@@ -57,6 +62,40 @@ async fn seeded_history_equals_a_rebuild_on_both_engines() {
             t.engine
         );
     }
+}
+
+/// A seed stopped midway leaves its counter debt: a new seed refuses to run over it (its
+/// counters would mix with those owed), says what to do, and runs once a rebuild settled it.
+#[tokio::test]
+async fn a_seed_refuses_to_run_over_an_unsettled_debt() {
+    let t = engines::sqlite().await;
+    let app = &t.app;
+    app.load_demo(&NoProgress).await.expect("demo");
+    app.store
+        .begin_bulk_load(tinhso_store::kpi::BulkLoad {
+            defer_indexes: false,
+            owe_counters: true,
+        })
+        .await
+        .expect("a load that will not finish");
+    let refused = app
+        .seed_dossiers(50, 3, &|_| {})
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(refused.contains("tinhso kpi rebuild"), "{refused}");
+    assert!(
+        app.store
+            .kpi_stored_counters(Grain::Year)
+            .await
+            .expect("counters")
+            .is_empty(),
+        "the refused seed wrote nothing"
+    );
+    app.rebuild_kpi(&|_| {}).await.expect("rebuild");
+    let report = app.seed_dossiers(50, 3, &|_| {}).await.expect("seed");
+    assert!(report.dossiers > 40, "{report:?}");
+    assert!(!app.store.kpi_counters_owed().await.expect("owed"));
 }
 
 #[tokio::test]

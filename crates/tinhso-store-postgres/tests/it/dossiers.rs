@@ -330,7 +330,13 @@ async fn deferred_indexes_come_back_after_an_interrupted_bulk_load() {
     with_database("deferred_indexes", |db| async move {
         let store = db.store().await;
         let before = index_definitions(&db).await;
-        store.begin_bulk_load(true).await.expect("begin");
+        store
+            .begin_bulk_load(tinhso_store::kpi::BulkLoad {
+                defer_indexes: true,
+                owe_counters: false,
+            })
+            .await
+            .expect("begin");
         let during = index_definitions(&db).await;
         for name in DEFERRABLE_INDEXES {
             assert!(

@@ -304,7 +304,13 @@ async fn deferred_indexes_come_back_after_an_interrupted_bulk_load() {
     let url = dir.url();
     let store = SqliteStore::open(&url).await.expect("open");
     let before = index_definitions(&url).await;
-    store.begin_bulk_load(true).await.expect("begin");
+    store
+        .begin_bulk_load(tinhso_store::kpi::BulkLoad {
+            defer_indexes: true,
+            owe_counters: false,
+        })
+        .await
+        .expect("begin");
     let during = index_definitions(&url).await;
     for name in DEFERRABLE_INDEXES {
         assert!(

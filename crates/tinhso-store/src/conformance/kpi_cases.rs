@@ -21,8 +21,8 @@ use tinhso_domain::kpi::{
 use super::{code, eid, join_all};
 use crate::dossiers::{Applicant, DossierUpdate, DossierWrite, NewDossier, WriteError};
 use crate::kpi::{
-    defining_day, rating_satisfaction, DefiningDay, DimensionKind, Grain, KpiDossierQuery,
-    KpiQuery, KpiScope, KpiSplit,
+    defining_day, rating_satisfaction, BulkCounters, BulkLoad, CounterChanges, DefiningDay,
+    DimensionKind, Grain, KpiDossierQuery, KpiQuery, KpiScope, KpiSplit,
 };
 use crate::ratings::DossierRating;
 use crate::Store;
@@ -951,7 +951,10 @@ pub async fn kpi_counters_follow_one_dossier(store: &dyn Store) {
         n.kpi = facts(&n.dossier, &extras, &rules(&calendar));
         bulk.push(n);
     }
-    let ids = store.bulk_load_dossiers(bulk, at).await.expect("bulk load");
+    let ids = store
+        .bulk_load_dossiers(bulk, at, BulkCounters::Added)
+        .await
+        .expect("bulk load");
     assert_eq!(ids.len(), 50);
     // Refreshing the planner's statistics after it changes nothing that is read.
     let before = store
@@ -1042,8 +1045,17 @@ pub async fn bulk_loaded_dossiers_read_and_move_like_any(store: &dyn Store) {
         loaded.push((n.dossier.clone(), extras, workflow));
         bulk.push(n);
     }
-    store.begin_bulk_load(true).await.expect("begin");
-    let ids = store.bulk_load_dossiers(bulk, at).await.expect("bulk load");
+    store
+        .begin_bulk_load(BulkLoad {
+            defer_indexes: true,
+            owe_counters: false,
+        })
+        .await
+        .expect("begin");
+    let ids = store
+        .bulk_load_dossiers(bulk, at, BulkCounters::Added)
+        .await
+        .expect("bulk load");
     store.finish_bulk_load().await.expect("finish");
     store
         .finish_bulk_load()
@@ -1186,4 +1198,108 @@ pub async fn bulk_loaded_dossiers_read_and_move_like_any(store: &dyn Store) {
         .expect("rebuild");
     assert_eq!(rebuilt.facts_rewritten, 0, "stored facts match the states");
     assert_grains_agree(store).await;
+}
+
+/// A bulk load that owes its counters, as a seed's.
+const OWING: BulkLoad = BulkLoad {
+    defer_indexes: false,
+    owe_counters: true,
+};
+
+/// Every stored counter row, at every grain.
+async fn all_counters(store: &dyn Store) -> Vec<(Grain, CounterKey, i64)> {
+    let mut out = Vec::new();
+    for grain in [Grain::Day, Grain::Month, Grain::Year, Grain::Gauge] {
+        for (key, value) in store.kpi_stored_counters(grain).await.expect("counters") {
+            out.push((grain, key, value));
+        }
+    }
+    out
+}
+
+/// A seed's way of loading (issue 5): batches written with [`BulkCounters::Owed`] under the
+/// debt [`BulkLoad::owe_counters`] records, their counters summed by the caller and added in
+/// two writes, the last one settling the debt. The counters then equal a rebuild's from the
+/// stored facts, and no debt is left; a rebuild also settles a debt that a stopped load left.
+pub async fn bulk_load_owing_counters_settles_like_a_rebuild(store: &dyn Store) {
+    let calendar = calendar();
+    let mut rng = SeededRng::new(23);
+    let at = Timestamp::from_second(1_772_000_000).expect("instant");
+    let received = date(2026, 3, 2).at(9, 0, 0, 0);
+    assert!(!store.kpi_counters_owed().await.expect("owed"), "no debt");
+    let before = all_counters(store).await;
+    store.begin_bulk_load(OWING).await.expect("begin");
+    assert!(
+        store.kpi_counters_owed().await.expect("owed"),
+        "debt recorded"
+    );
+    let mut owed = CounterChanges::new();
+    for batch in 0..3 {
+        let mut bulk = Vec::new();
+        for i in 0..20 {
+            let (n, _, _) = new_write(&mut rng, &calendar, 700 + batch * 20 + i, received);
+            bulk.push(n);
+        }
+        let mut changes = CounterChanges::new();
+        for n in &bulk {
+            changes.add_delta(None, Some(&n.kpi));
+        }
+        let ids = store
+            .bulk_load_dossiers(bulk, at, BulkCounters::Owed)
+            .await
+            .expect("bulk load");
+        assert_eq!(ids.len(), 20);
+        if batch == 0 {
+            assert_eq!(
+                all_counters(store).await,
+                before,
+                "an owed batch adds no counter"
+            );
+        }
+        owed.absorb(changes);
+        if batch == 1 {
+            store
+                .add_kpi_counters(&std::mem::take(&mut owed).into_rows(), false)
+                .await
+                .expect("add");
+            assert!(
+                store.kpi_counters_owed().await.expect("owed"),
+                "a partial write leaves the debt"
+            );
+        }
+    }
+    store
+        .add_kpi_counters(&owed.into_rows(), true)
+        .await
+        .expect("settle");
+    assert!(!store.kpi_counters_owed().await.expect("owed"), "settled");
+    store.finish_bulk_load().await.expect("finish");
+    let added = all_counters(store).await;
+    assert_ne!(added, before, "the loaded dossiers count");
+    let noop = |_: u64| {};
+    store
+        .rebuild_kpi_aggregates(None, &noop)
+        .await
+        .expect("rebuild");
+    assert_eq!(all_counters(store).await, added, "as a rebuild counts them");
+    assert_grains_agree(store).await;
+
+    // A load stopped while it owed counters: a rebuild settles the debt.
+    store.begin_bulk_load(OWING).await.expect("begin");
+    let (n, _, _) = new_write(&mut rng, &calendar, 800, received);
+    store
+        .bulk_load_dossiers(vec![n], at, BulkCounters::Owed)
+        .await
+        .expect("bulk load");
+    store.finish_bulk_load().await.expect("finish");
+    assert!(
+        store.kpi_counters_owed().await.expect("owed"),
+        "finishing does not settle a debt"
+    );
+    store
+        .rebuild_kpi_aggregates(None, &noop)
+        .await
+        .expect("rebuild");
+    assert!(!store.kpi_counters_owed().await.expect("owed"), "rebuilt");
+    assert_ne!(all_counters(store).await, added, "the last one counts too");
 }

@@ -356,6 +356,9 @@ pub struct GroupPlan {
     missing_with_creates: bool,
     /// The KPI counter changes of the accepted writes (domain.md §6, [`crate::kpi`]).
     counters: CounterChanges,
+    /// Whether `counters` is kept: not for a bulk load whose caller owes the counters
+    /// ([`crate::kpi::BulkCounters::Owed`]).
+    counted: bool,
 }
 
 /// Facts that do not describe the state written (a caller's bug): the write fails alone.
@@ -378,6 +381,16 @@ fn encode<T: serde::Serialize>(v: &T) -> Result<Value, WriteError> {
 impl GroupPlan {
     /// Decides every write of `group` in order against what was read.
     pub fn new(group: &[WriteRequest], reads: GroupReads) -> Self {
+        Self::planned(group, reads, true)
+    }
+
+    /// [`GroupPlan::new`], or for a bulk load with `counted` false: the KPI counters are left
+    /// to the caller ([`crate::kpi::BulkCounters::Owed`]) and the rows carry none.
+    pub fn with_counting(group: &[WriteRequest], reads: GroupReads, counted: bool) -> Self {
+        Self::planned(group, reads, counted)
+    }
+
+    fn planned(group: &[WriteRequest], reads: GroupReads, counted: bool) -> Self {
         let GroupReads { keys, dossiers } = reads;
         let mut plan = Self {
             sizes: group.iter().map(|r| r.writes.len()).collect(),
@@ -407,6 +420,7 @@ impl GroupPlan {
                 .collect(),
             missing_with_creates: false,
             counters: CounterChanges::new(),
+            counted,
         };
         // Keys accepted earlier in this group: request hash and the write's flat index.
         let mut group_keys: HashMap<(String, String), (String, usize)> = HashMap::new();
@@ -507,7 +521,9 @@ impl GroupPlan {
             write: index,
             kpi: new.kpi.clone(),
         });
-        self.counters.add_delta(None, Some(&new.kpi));
+        if self.counted {
+            self.counters.add_delta(None, Some(&new.kpi));
+        }
         Decision::Accepted(Box::new(Accepted {
             target: Target::Created(self.creates.len() - 1),
             code: None,
@@ -562,7 +578,9 @@ impl GroupPlan {
         };
         let mut after = u.kpi.clone();
         after.code = sim.code.clone();
-        self.counters.add_delta(before.as_ref(), Some(&after));
+        if self.counted {
+            self.counters.add_delta(before.as_ref(), Some(&after));
+        }
         sim.kpi = SimulatedFacts::Changed(Box::new(after));
         sim.events += 1;
         sim.columns = Some(columns);
