@@ -489,6 +489,39 @@ impl App {
     }
 
     /// Display names of the units of a kind.
+    /// The names of the units of `kind` that `dims` name (all of the kind when `dims` is
+    /// empty). Communes are first looked for among the province's own (a few hundred of the
+    /// country's thousands); only a commune not found there makes the whole list read.
+    async fn unit_names_of(
+        &self,
+        kind: DimensionKind,
+        dims: &[&Dimension],
+    ) -> DossierResult<BTreeMap<String, String>> {
+        if kind != DimensionKind::Commune || dims.is_empty() {
+            return self.unit_names(kind).await;
+        }
+        let names: BTreeMap<String, String> = self
+            .store
+            .units(&tinhso_store::UnitFilter {
+                kind: Some(tinhso_domain::units::UnitKind::Commune),
+                parent_code: Some(self.settings.province_code.clone()),
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .map(|u| (u.code, u.name))
+            .collect();
+        let all_found = dims.iter().all(|d| match d {
+            Dimension::Commune(code) => names.contains_key(code),
+            _ => true,
+        });
+        if all_found {
+            Ok(names)
+        } else {
+            self.unit_names(kind).await
+        }
+    }
+
     async fn unit_names(&self, kind: DimensionKind) -> DossierResult<BTreeMap<String, String>> {
         Ok(match kind {
             DimensionKind::CompetentAgency | DimensionKind::ReceivingAgency => self
@@ -556,12 +589,15 @@ impl App {
                 ..KpiQuery::flows(KpiScope::Every(kind), period, KpiSplit::Whole)
             })
             .await?;
-        let names = self.unit_names(kind).await?;
+        let rows = by_dimension(rows);
+        let names = self
+            .unit_names_of(kind, &rows.keys().collect::<Vec<_>>())
+            .await?;
         let config = self.index_config();
         let mut scored = Vec::new();
         // Every commune offers the whole catalog: count it once, not once per commune.
         let commune_inputs = self.index_inputs(&Dimension::Province);
-        for (dim, rows) in by_dimension(rows) {
+        for (dim, rows) in rows {
             let report = report_of(&dim, &period, as_of, &rows);
             let inputs = match dim {
                 Dimension::Commune(_) => commune_inputs.clone(),
@@ -626,10 +662,13 @@ impl App {
                 Err(_) => break,
             }
         }
-        let names = self.unit_names(kind).await?;
+        let rows = by_dimension(rows);
+        let names = self
+            .unit_names_of(kind, &rows.keys().collect::<Vec<_>>())
+            .await?;
         let as_of = self.local_now();
         let mut out = Vec::new();
-        for (dim, rows) in by_dimension(rows) {
+        for (dim, rows) in rows {
             let mut per_month: BTreeMap<Date, Vec<(CounterKey, i64)>> = BTreeMap::new();
             for (k, v) in rows {
                 per_month.entry(k.day).or_default().push((k, v));

@@ -13,9 +13,9 @@ use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
     bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, gauge_keys,
     gauge_rows, indicator_bit, page_in_order, parse_facts, rebuild_facts, segments, stored_rating,
-    unpack_counters, BulkCounters, BulkLoad, CounterChanges, CounterRow, DefiningDay, FactsRow,
-    GaugeSums, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore,
-    Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    unpack_counters, BulkCounters, BulkLoad, CounterChanges, CounterRow, DefiningDay,
+    DimensionKind, FactsRow, GaugeSums, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild,
+    KpiScope, KpiStore, Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -131,7 +131,7 @@ pub(crate) async fn write_rows(
              SELECT d, k, g, dy::date, m, v \
              FROM UNNEST($1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[], \
              $6::bigint[]) WITH ORDINALITY AS u(d, k, g, dy, m, v, i) ORDER BY i \
-             ON CONFLICT (dim, grain, day, metric) \
+             ON CONFLICT (kind, grain, day, dim, metric) \
              DO UPDATE SET value = kpi_counters.value + excluded.value",
         )
         .bind(chunk.iter().map(|c| c.dim.as_str()).collect::<Vec<_>>())
@@ -204,10 +204,15 @@ async fn write_ratings(conn: &mut PgConnection, rows: &[(i64, u8, Timestamp)]) -
     Ok(())
 }
 
-fn scope_filter(scope: &KpiScope) -> (&'static str, String) {
+/// The WHERE condition of a scope and the value it binds. One dimension names its kind too
+/// (a fixed word, written in the statement), the first column of the counters' primary key.
+fn scope_filter(scope: &KpiScope) -> (String, String) {
     match scope {
-        KpiScope::One(dim) => ("dim = $1", dim.key()),
-        KpiScope::Every(kind) => ("kind = $1", kind.key().to_string()),
+        KpiScope::One(dim) => (
+            format!("kind = '{}' AND dim = $1", DimensionKind::of(dim).key()),
+            dim.key(),
+        ),
+        KpiScope::Every(kind) => ("kind = $1".to_string(), kind.key().to_string()),
     }
 }
 
@@ -279,7 +284,7 @@ impl KpiStore for PostgresStore {
             let cut = overdue_cut(as_of);
             let [awaiting, supplement, fee, prefix] = gauge_keys();
             // `grain = 3` is written out so the partial index of gauges serves every scope of
-            // a kind; one scope reads its primary key.
+            // a kind and one dimension (its kind is named too).
             let sql = format!(
                 "SELECT dim, \
                  SUM(CASE WHEN metric = $2 THEN value ELSE 0 END)::bigint AS awaiting, \

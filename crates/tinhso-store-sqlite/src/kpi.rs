@@ -13,9 +13,9 @@ use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
     bulk_group, bulk_ids, bulk_rated, bulk_rating, counter_key, defining_day, gauge_keys,
     gauge_rows, indicator_bit, page_in_order, parse_facts, rebuild_facts, segments, stored_rating,
-    unpack_counters, BulkCounters, BulkLoad, CounterChanges, CounterRow, DefiningDay, FactsRow,
-    GaugeSums, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild, KpiScope, KpiStore,
-    Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    unpack_counters, BulkCounters, BulkLoad, CounterChanges, CounterRow, DefiningDay,
+    DimensionKind, FactsRow, GaugeSums, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild,
+    KpiScope, KpiStore, Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -103,7 +103,7 @@ pub(crate) async fn write_rows(
     for chunk in counters.chunks(ROWS) {
         let sql = format!(
             "INSERT INTO kpi_counters (dim, kind, grain, day, metric, value) VALUES {} \
-             ON CONFLICT (dim, grain, day, metric) DO UPDATE SET value = value + excluded.value",
+             ON CONFLICT (kind, grain, day, dim, metric) DO UPDATE SET value = value + excluded.value",
             value_rows(chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql);
@@ -178,10 +178,15 @@ async fn write_ratings(
     Ok(())
 }
 
-fn scope_filter(scope: &KpiScope) -> (&'static str, String) {
+/// The WHERE condition of a scope and the value it binds. One dimension names its kind too
+/// (a fixed word, written in the statement), the first column of the counters' primary key.
+fn scope_filter(scope: &KpiScope) -> (String, String) {
     match scope {
-        KpiScope::One(dim) => ("dim = ?", dim.key()),
-        KpiScope::Every(kind) => ("kind = ?", kind.key().to_string()),
+        KpiScope::One(dim) => (
+            format!("kind = '{}' AND dim = ?", DimensionKind::of(dim).key()),
+            dim.key(),
+        ),
+        KpiScope::Every(kind) => ("kind = ?".to_string(), kind.key().to_string()),
     }
 }
 
@@ -248,7 +253,7 @@ impl KpiStore for SqliteStore {
             let cut = overdue_cut(as_of);
             let [awaiting, supplement, fee, prefix] = gauge_keys();
             // `grain = 3` is written out so the partial index of gauges serves every scope of
-            // a kind; one scope reads its primary key.
+            // a kind and one dimension (its kind is named too).
             let sql = format!(
                 "SELECT dim, \
                  SUM(CASE WHEN metric = ? THEN value ELSE 0 END) AS awaiting, \

@@ -589,14 +589,31 @@ pub fn segments(period: &Period, split: KpiSplit) -> Vec<Segment> {
     }
 }
 
+/// The longest day range a query names day by day ([`Segment::bucket_days`]); the segments
+/// of any period hold at most two months of days.
+pub const NAMED_DAYS: i32 = 92;
+
 impl Segment {
-    /// The stored days of the buckets a month or year segment reads (each bucket's key), so
-    /// that a query can name them (`day IN (…)`) instead of a range; `None` for a day range.
+    /// The stored days of the buckets a segment reads (each bucket's key), so that a query
+    /// can name them (`day IN (…)`) instead of a range: the counters' primary key leads with
+    /// (kind, grain, day), so named days let one dimension's read seek straight to its rows.
+    /// `None` for a day range longer than [`NAMED_DAYS`] (read as a range).
     pub fn bucket_days(&self) -> Option<Vec<Date>> {
         let step = match self.grain {
             Grain::Month => 1.month(),
             Grain::Year => 1.year(),
-            Grain::Day | Grain::Gauge => return None,
+            Grain::Day => {
+                let span = self
+                    .from
+                    .until(self.to)
+                    .map(|s| s.get_days())
+                    .unwrap_or(i32::MAX);
+                if span >= NAMED_DAYS {
+                    return None;
+                }
+                1.day()
+            }
+            Grain::Gauge => return None,
         };
         let mut out = Vec::new();
         let mut day = self.from;
@@ -1098,6 +1115,18 @@ mod tests {
         );
         assert_eq!(months[1].grain, Grain::Month);
         assert_eq!(months[1].bucket_days(), Some(vec![date(2026, 2, 1)]));
+        assert_eq!(
+            months[0].bucket_days().map(|d| (d.len(), d[0], d[11])),
+            Some((12, date(2026, 1, 20), date(2026, 1, 31))),
+            "a day range is named day by day"
+        );
+        let long = Segment {
+            grain: Grain::Day,
+            from: date(2026, 1, 1),
+            to: date(2026, 12, 31),
+            label: None,
+        };
+        assert_eq!(long.bucket_days(), None, "too long to name: a range");
         // Twelve whole months: one range at month grain, each month under its own day.
         let year = segments(&Period::Year(2026), KpiSplit::Month);
         assert_eq!(year.len(), 1);

@@ -38,6 +38,19 @@ async fn seeded_history_equals_a_rebuild_on_both_engines() {
             "{}: the seed settles the counters it owed",
             t.engine
         );
+        // The commune ranking names every commune (found among the province's own).
+        let year = Period::Year(app.today().year());
+        let communes = app
+            .ranking(tinhso_store::kpi::DimensionKind::Commune, year)
+            .await
+            .expect("commune ranking");
+        assert!(!communes.is_empty(), "{}", t.engine);
+        for unit in &communes {
+            let tinhso_domain::kpi::Dimension::Commune(code) = &unit.scope else {
+                panic!("{}: not a commune: {:?}", t.engine, unit.scope);
+            };
+            assert_ne!(&unit.name, code, "{}: commune {code} is named", t.engine);
+        }
         let seeded = all_counters(app.store.as_ref()).await;
         let rated: i64 = seeded[0]
             .1
