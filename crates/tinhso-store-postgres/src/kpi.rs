@@ -244,20 +244,21 @@ impl KpiStore for PostgresStore {
             };
             // The grain is written in the statement (not bound) so the planner knows it.
             let grain = seg.grain.code();
+            let outcomes = q.outcomes_condition();
             // One row per dimension: its counters packed by string_agg (far fewer rows to
             // hand over than one per counter).
             let sql = if seg.label.is_some() {
                 format!(
                     "SELECT dim, string_agg(metric || ' ' || v::text, ',') AS packed FROM \
                      (SELECT dim, metric, SUM(value)::bigint AS v FROM kpi_counters \
-                      WHERE {filter} AND grain = {grain} AND {days}{only} \
+                      WHERE {filter} AND grain = {grain} AND {days}{only}{outcomes} \
                       GROUP BY dim, metric HAVING SUM(value) <> 0) s GROUP BY dim"
                 )
             } else {
                 format!(
                     "SELECT dim, string_agg(metric || ' ' || to_char(day, 'YYYY-MM-DD') || ' ' \
                      || value::text, ',') AS packed FROM kpi_counters \
-                     WHERE {filter} AND grain = {grain} AND {days}{only} AND value <> 0 \
+                     WHERE {filter} AND grain = {grain} AND {days}{only}{outcomes} AND value <> 0 \
                      GROUP BY dim"
                 )
             };

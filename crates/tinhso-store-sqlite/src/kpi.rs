@@ -210,19 +210,20 @@ impl KpiStore for SqliteStore {
             };
             // The grain is written in the statement (not bound) so the planner knows it.
             let grain = seg.grain.code();
+            let outcomes = q.outcomes_condition();
             // One row per dimension: its counters packed by group_concat (far fewer rows to
             // hand over than one per counter).
             let sql = if seg.label.is_some() {
                 format!(
                     "SELECT dim, group_concat(metric || ' ' || v, ',') AS packed FROM \
                      (SELECT dim, metric, SUM(value) AS v FROM kpi_counters \
-                      WHERE {filter} AND grain = {grain} AND {days}{only} \
+                      WHERE {filter} AND grain = {grain} AND {days}{only}{outcomes} \
                       GROUP BY dim, metric HAVING SUM(value) <> 0) GROUP BY dim"
                 )
             } else {
                 format!(
                     "SELECT dim, group_concat(metric || ' ' || day || ' ' || value, ',') AS packed \
-                     FROM kpi_counters WHERE {filter} AND grain = {grain} AND {days}{only} \
+                     FROM kpi_counters WHERE {filter} AND grain = {grain} AND {days}{only}{outcomes} \
                      AND value <> 0 GROUP BY dim"
                 )
             };

@@ -499,7 +499,27 @@ impl KpiQuery {
             .as_ref()
             .map(|m| m.iter().map(Metric::key).collect())
     }
+
+    /// The SQL condition (` AND metric IN (…)`, written out) that lets an engine read the
+    /// partial index of outcome counters (`kpi_counters_outcomes`) when every metric asked
+    /// for is an outcome (early, on time, late: all a heat-table cell shows); empty otherwise.
+    /// The bound metric filter still applies; this only names the index's own condition,
+    /// which a planner can match only when it is written the same way.
+    pub fn outcomes_condition(&self) -> &'static str {
+        match &self.metrics {
+            Some(m) if !m.is_empty() && m.iter().all(|m| OUTCOME_METRICS.contains(m)) => {
+                OUTCOMES_CONDITION
+            }
+            _ => "",
+        }
+    }
 }
+
+/// The metrics the partial index `kpi_counters_outcomes` holds.
+pub const OUTCOME_METRICS: [Metric; 3] = [Metric::Early, Metric::Late, Metric::OnTime];
+/// Its condition, as both engines' migrations write it (`early`, `late`, `on_time` are the
+/// keys of [`OUTCOME_METRICS`]; a test checks).
+pub const OUTCOMES_CONDITION: &str = " AND metric IN ('early', 'late', 'on_time')";
 
 /// One range of stored buckets to sum: rows of `grain` with `from <= day <= to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1135,6 +1155,30 @@ mod tests {
             (Grain::Month, date(2026, 1, 1), date(2026, 12, 1), None)
         );
         assert_eq!(year[0].bucket_days().map(|d| d.len()), Some(12));
+    }
+
+    /// The outcome condition names exactly the keys of the outcome metrics, and is used only
+    /// when every metric asked for is one.
+    #[test]
+    fn outcomes_condition_names_the_outcome_keys() {
+        let keys: Vec<String> = OUTCOME_METRICS
+            .iter()
+            .map(|m| format!("'{}'", m.key()))
+            .collect();
+        assert_eq!(
+            OUTCOMES_CONDITION,
+            format!(" AND metric IN ({})", keys.join(", "))
+        );
+        let period = Period::Year(2026);
+        let kind = KpiScope::Every(DimensionKind::CompetentAgency);
+        let mut q = KpiQuery::flows(kind, period, KpiSplit::Month);
+        assert_eq!(q.outcomes_condition(), "", "every metric");
+        q.metrics = Some(vec![Metric::OnTime, Metric::Late]);
+        assert_eq!(q.outcomes_condition(), OUTCOMES_CONDITION);
+        q.metrics = Some(vec![Metric::OnTime, Metric::Resolved]);
+        assert_eq!(q.outcomes_condition(), "", "not only outcomes");
+        q.metrics = Some(Vec::new());
+        assert_eq!(q.outcomes_condition(), "");
     }
 
     /// The integer-keyed summing gives what summing by the stored text keys gives, in the
