@@ -72,12 +72,12 @@ impl App {
 // ---------------------------------------------------------------------------------------------
 // Use cases: reports, the index, rankings, heat tables, the dossiers behind a number
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::{Date, DateTime};
 use serde::Serialize;
 use tinhso_domain::agency::AgencyEId;
-use tinhso_domain::catalog::ProcedureCode;
+use tinhso_domain::catalog::{OnlineLevel, ProcedureCode};
 use tinhso_domain::dossier::{Role, Timeliness};
 use tinhso_domain::kpi::{
     rank, score, CounterKey, Dimension, IndexConfig, IndexInputs, IndexScore, Indicator, KpiReport,
@@ -400,6 +400,31 @@ impl App {
         }))
     }
 
+    /// [`App::index_inputs`] of every agency, in one pass over the catalog (a ranking needs
+    /// them all: one pass per agency would read the catalog a few hundred times).
+    fn index_inputs_by_agency(&self) -> HashMap<AgencyEId, IndexInputs> {
+        let snapshot = self.catalog.snapshot();
+        let mut counts: HashMap<&AgencyEId, (u64, u64)> = HashMap::new();
+        for p in snapshot.records.values().map(|v| &v.procedure) {
+            let online = u64::from(p.online_level != OnlineLevel::None);
+            // An agency named twice counts the procedure once, as `index_inputs` does.
+            let mut seen: Vec<&AgencyEId> = Vec::new();
+            for a in &p.agency_eids {
+                if seen.contains(&a) {
+                    continue;
+                }
+                seen.push(a);
+                let c = counts.entry(a).or_default();
+                c.0 += 1;
+                c.1 += online;
+            }
+        }
+        counts
+            .into_iter()
+            .map(|(a, (all, online))| (a.clone(), IndexInputs::from_counts(all, online)))
+            .collect()
+    }
+
     async fn report_for(&self, scope: &Dimension, period: Period) -> DossierResult<KpiReport> {
         let as_of = self.local_now();
         let rows = self
@@ -597,10 +622,18 @@ impl App {
         let mut scored = Vec::new();
         // Every commune offers the whole catalog: count it once, not once per commune.
         let commune_inputs = self.index_inputs(&Dimension::Province);
+        let agency_inputs = match kind {
+            DimensionKind::CompetentAgency => self.index_inputs_by_agency(),
+            _ => HashMap::new(),
+        };
         for (dim, rows) in rows {
             let report = report_of(&dim, &period, as_of, &rows);
-            let inputs = match dim {
+            let inputs = match &dim {
                 Dimension::Commune(_) => commune_inputs.clone(),
+                Dimension::CompetentAgency(a) => agency_inputs
+                    .get(a)
+                    .cloned()
+                    .unwrap_or_else(|| IndexInputs::from_counts(0, 0)),
                 _ => self.index_inputs(&dim),
             };
             let index = score(&report, &inputs, &config);

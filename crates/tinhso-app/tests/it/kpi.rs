@@ -51,6 +51,28 @@ async fn seeded_history_equals_a_rebuild_on_both_engines() {
             };
             assert_ne!(&unit.name, code, "{}: commune {code} is named", t.engine);
         }
+        // Each agency's score in the ranking is the one its own view shows.
+        let agencies = app
+            .ranking(tinhso_store::kpi::DimensionKind::CompetentAgency, year)
+            .await
+            .expect("agency ranking");
+        assert!(!agencies.is_empty(), "{}", t.engine);
+        for unit in &agencies {
+            let tinhso_domain::kpi::Dimension::CompetentAgency(a) = &unit.scope else {
+                panic!("{}: not an agency: {:?}", t.engine, unit.scope);
+            };
+            let view = app
+                .kpi_view_unchecked(
+                    &ScopeRequest {
+                        agency: Some(a.to_string()),
+                        ..Default::default()
+                    },
+                    year,
+                )
+                .await
+                .expect("view");
+            assert_eq!(unit.total, view.index.total, "{}: {a}", t.engine);
+        }
         let seeded = all_counters(app.store.as_ref()).await;
         let rated: i64 = seeded[0]
             .1

@@ -442,6 +442,12 @@ impl IndexInputs {
                 online += 1;
             }
         }
+        Self::from_counts(all, online)
+    }
+
+    /// [`IndexInputs::from_catalog`] from the counts it takes: `all` procedures, of which
+    /// `online` are offered online.
+    pub fn from_counts(all: u64, online: u64) -> Self {
         Self {
             procedures_online: Some(Ratio::new(online, all)),
             online_services: Some(online),
