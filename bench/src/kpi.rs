@@ -67,7 +67,9 @@ pub async fn kpi(args: KpiArgs) -> anyhow::Result<()> {
         // The demo's catalog is read by the seeder from the app's snapshot.
         app.refresh().await?;
         let started = Instant::now();
-        let r = app.seed_dossiers(args.dossiers, args.seed, &|_| {}).await?;
+        let r = app
+            .seed_dossiers(args.dossiers, args.seed, &tinhso_app::NoProgress)
+            .await?;
         let secs = started.elapsed().as_secs_f64();
         println!(
             "seeded {} dossiers in {secs:.1} s ({:.0}/s) on {}",

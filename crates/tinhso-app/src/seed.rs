@@ -41,7 +41,7 @@ use tinhso_store::dossiers::{Applicant, NewDossier};
 use tinhso_store::kpi::{BulkCounters, BulkLoad, CounterChanges};
 
 use crate::dossiers::{DossierError, DossierResult};
-use crate::App;
+use crate::{App, ProgressSink};
 
 /// Dossiers per bulk-load transaction.
 pub const BATCH: usize = 10_000;
@@ -473,12 +473,13 @@ fn actors(state: &Dossier) -> Vec<Actor> {
 
 impl App {
     /// Generates and loads `n` dossiers of history ending today (see the module docs).
-    /// `progress` receives the number loaded so far.
+    /// `progress` sees the phases: the dossiers loaded so far (of `n`), then the last KPI
+    /// counters, the deferred indexes and the planner's statistics.
     pub async fn seed_dossiers(
         &self,
         n: u64,
         seed: u64,
-        progress: &(dyn Fn(u64) + Send + Sync),
+        progress: &dyn ProgressSink,
     ) -> DossierResult<SeedReport> {
         if self.store.kpi_counters_owed().await? {
             // Another seed is running, or one was stopped: adding ours now would mix with the
@@ -499,17 +500,24 @@ impl App {
             })
             .await?;
         let mut owed = CounterChanges::new();
-        let loaded = self.seed_batches(world, n, progress, &mut owed).await;
+        progress.phase("Sinh hồ sơ / seeding dossiers", Some(n));
+        let loaded = self
+            .seed_batches(world, n, &|done| progress.set(done), &mut owed)
+            .await;
         // The counters of every batch that landed are added, settling the debt, and the
         // indexes are built and the settings restored, even when a batch failed.
+        progress.phase("Ghi số liệu KPI / writing KPI counters", None);
         let settled = self.store.add_kpi_counters(&owed.into_rows(), true).await;
+        progress.phase("Dựng chỉ mục / building indexes", None);
         let finished = self.store.finish_bulk_load().await;
         let report = loaded?;
         settled?;
         finished?;
         // The KPI tables grew at once: let the planner know (PostgreSQL plans them as empty
         // otherwise, and reads the table behind every index entry).
+        progress.phase("Cập nhật thống kê / refreshing statistics", None);
         self.store.kpi_refresh_statistics().await?;
+        progress.finish();
         Ok(report)
     }
 

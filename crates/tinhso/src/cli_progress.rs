@@ -31,10 +31,15 @@ impl ProgressSink for Bar {
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
             ),
-            None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{msg:28} {spinner} {pos}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            ),
+            None => {
+                // No count to show (building indexes, say): it turns, and says for how long.
+                let spinner = ProgressBar::new_spinner().with_style(
+                    ProgressStyle::with_template("{msg:28} {spinner} {pos} ({elapsed})")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+                spinner
+            }
         };
         bar.set_message(name.to_string());
         *guard = Some(bar);

@@ -14,12 +14,9 @@ use crate::{
 
 /// Generates `n` dossiers of history with a progress bar and prints what was made.
 async fn seed(app: &App, n: u64, seed: u64) -> anyhow::Result<()> {
-    use tinhso_app::ProgressSink;
     let bar = Bar::new();
-    bar.phase("Sinh hồ sơ / seeding dossiers", Some(n));
     let started = std::time::Instant::now();
-    let set = |done: u64| bar.set(done);
-    let r = app.seed_dossiers(n, seed, &set).await?;
+    let r = app.seed_dossiers(n, seed, &bar).await?;
     bar.finish_all();
     let secs = started.elapsed().as_secs_f64();
     println!(

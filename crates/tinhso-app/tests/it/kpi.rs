@@ -30,7 +30,10 @@ async fn seeded_history_equals_a_rebuild_on_both_engines() {
     for t in engines::all().await {
         let app = &t.app;
         app.load_demo(&NoProgress).await.expect("demo");
-        let report = app.seed_dossiers(600, 7, &|_| {}).await.expect("seed");
+        let report = app
+            .seed_dossiers(600, 7, &tinhso_app::NoProgress)
+            .await
+            .expect("seed");
         assert!(report.dossiers > 500, "{}: {report:?}", t.engine);
         assert!(report.resolved > 0 && report.late > 0, "{report:?}");
         assert!(
@@ -114,7 +117,7 @@ async fn a_seed_refuses_to_run_over_an_unsettled_debt() {
         .await
         .expect("a load that will not finish");
     let refused = app
-        .seed_dossiers(50, 3, &|_| {})
+        .seed_dossiers(50, 3, &tinhso_app::NoProgress)
         .await
         .expect_err("refused")
         .to_string();
@@ -128,7 +131,10 @@ async fn a_seed_refuses_to_run_over_an_unsettled_debt() {
         "the refused seed wrote nothing"
     );
     app.rebuild_kpi(&|_| {}).await.expect("rebuild");
-    let report = app.seed_dossiers(50, 3, &|_| {}).await.expect("seed");
+    let report = app
+        .seed_dossiers(50, 3, &tinhso_app::NoProgress)
+        .await
+        .expect("seed");
     assert!(report.dossiers > 40, "{report:?}");
     assert!(!app.store.kpi_counters_owed().await.expect("owed"));
 }

@@ -14,7 +14,10 @@ use crate::harness::{self, DEMO_PASSWORD};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_follows_an_indicator_to_its_dossiers_and_downloads_them() {
     harness::run("ioc", |server, b| async move {
-        server.app.seed_dossiers(3000, 11, &|_| {}).await?;
+        server
+            .app
+            .seed_dossiers(3000, 11, &tinhso_app::NoProgress)
+            .await?;
         // Last year: complete in the seeded history (24 months up to today).
         let year = server.app.today().year() - 1;
         let ranking = server

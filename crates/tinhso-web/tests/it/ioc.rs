@@ -42,7 +42,9 @@ async fn seeded(settings: AppSettings) -> TestServer {
     let app = App::new(store, clock, settings).await.expect("app");
     app.load_demo(&NoProgress).await.expect("demo");
     app.load_demo_users().await.expect("demo users");
-    app.seed_dossiers(SEEDED, 7, &|_| {}).await.expect("seed");
+    app.seed_dossiers(SEEDED, 7, &tinhso_app::NoProgress)
+        .await
+        .expect("seed");
     let app = Arc::new(app);
     let state = AppState {
         app: app.clone(),
