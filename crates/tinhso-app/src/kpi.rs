@@ -321,7 +321,13 @@ impl ScopeRequest {
 fn by_dimension(rows: Vec<(CounterKey, i64)>) -> BTreeMap<Dimension, Vec<(CounterKey, i64)>> {
     let mut out: BTreeMap<Dimension, Vec<(CounterKey, i64)>> = BTreeMap::new();
     for (k, v) in rows {
-        out.entry(k.dim.clone()).or_default().push((k, v));
+        // The dimension is cloned once per dimension, not once per row.
+        match out.get_mut(&k.dim) {
+            Some(list) => list.push((k, v)),
+            None => {
+                out.insert(k.dim.clone(), vec![(k, v)]);
+            }
+        }
     }
     out
 }
