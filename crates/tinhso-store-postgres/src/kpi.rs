@@ -247,7 +247,17 @@ impl KpiStore for PostgresStore {
             let outcomes = q.outcomes_condition();
             // One row per dimension: its counters packed by string_agg (far fewer rows to
             // hand over than one per counter).
-            let sql = if seg.label.is_some() {
+            // One bucket (a whole year, say) holds each (dimension, metric) once and needs no
+            // day in the text: its rows are read as if labelled with that bucket's day.
+            let single = buckets.as_ref().filter(|d| d.len() == 1).map(|d| d[0]);
+            let label = seg.label.or(single);
+            let sql = if seg.label.is_none() && single.is_some() {
+                format!(
+                    "SELECT dim, string_agg(metric || ' ' || value::text, ',') AS packed \
+                     FROM kpi_counters WHERE {filter} AND grain = {grain} AND {days}{only}{outcomes} \
+                     AND value <> 0 GROUP BY dim"
+                )
+            } else if seg.label.is_some() {
                 format!(
                     "SELECT dim, string_agg(metric || ' ' || v::text, ',') AS packed FROM \
                      (SELECT dim, metric, SUM(value)::bigint AS v FROM kpi_counters \
@@ -275,7 +285,7 @@ impl KpiStore for PostgresStore {
                 unpack_counters(
                     &get::<String>(&row, "dim")?,
                     &get::<String>(&row, "packed")?,
-                    seg.label,
+                    label,
                     &mut metrics,
                     &mut sums,
                 )?;

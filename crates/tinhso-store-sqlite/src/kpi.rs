@@ -213,7 +213,17 @@ impl KpiStore for SqliteStore {
             let outcomes = q.outcomes_condition();
             // One row per dimension: its counters packed by group_concat (far fewer rows to
             // hand over than one per counter).
-            let sql = if seg.label.is_some() {
+            // One bucket (a whole year, say) holds each (dimension, metric) once and needs no
+            // day in the text: its rows are read as if labelled with that bucket's day.
+            let single = buckets.as_ref().filter(|d| d.len() == 1).map(|d| d[0]);
+            let label = seg.label.or(single);
+            let sql = if seg.label.is_none() && single.is_some() {
+                format!(
+                    "SELECT dim, group_concat(metric || ' ' || value, ',') AS packed \
+                     FROM kpi_counters WHERE {filter} AND grain = {grain} AND {days}{only}{outcomes} \
+                     AND value <> 0 GROUP BY dim"
+                )
+            } else if seg.label.is_some() {
                 format!(
                     "SELECT dim, group_concat(metric || ' ' || v, ',') AS packed FROM \
                      (SELECT dim, metric, SUM(value) AS v FROM kpi_counters \
@@ -244,7 +254,7 @@ impl KpiStore for SqliteStore {
                 unpack_counters(
                     &get::<String>(&row, "dim")?,
                     &get::<String>(&row, "packed")?,
-                    seg.label,
+                    label,
                     &mut metrics,
                     &mut sums,
                 )?;
