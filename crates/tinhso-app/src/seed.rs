@@ -164,6 +164,25 @@ const FAMILY: [&str; 8] = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "V�
 const MIDDLE: [&str; 4] = ["Văn", "Thị", "Minh", "Ngọc"];
 const GIVEN: [&str; 8] = ["An", "Bình", "Cường", "Dung", "Hòa", "Lan", "Phúc", "Tâm"];
 
+impl SeedReport {
+    /// Counts one generated dossier.
+    fn add(&mut self, g: &Generated) {
+        self.dossiers += 1;
+        self.resolved += u64::from(g.resolved);
+        self.in_progress += u64::from(g.open);
+        self.late += u64::from(g.late);
+    }
+}
+
+impl std::ops::AddAssign for SeedReport {
+    fn add_assign(&mut self, other: SeedReport) {
+        self.dossiers += other.dossiers;
+        self.resolved += other.resolved;
+        self.in_progress += other.in_progress;
+        self.late += other.late;
+    }
+}
+
 /// What happened to one generated dossier.
 struct Generated {
     new: NewDossier,
@@ -537,39 +556,30 @@ impl App {
             tokio::task::spawn_blocking(move || {
                 let from = b * BATCH as u64;
                 let to = (from + BATCH as u64).min(world.n);
-                let generated: Vec<Generated> =
-                    (from..to).filter_map(|i| world.dossier(i)).collect();
-                // The batch's counters, summed beside the database writes.
+                // The batch's summary and counters, made beside the database writes.
+                let mut batch = SeedReport::default();
                 let mut counters = CounterChanges::new();
-                for g in &generated {
+                let mut dossiers = Vec::with_capacity(to.saturating_sub(from) as usize);
+                for g in (from..to).filter_map(|i| world.dossier(i)) {
+                    batch.add(&g);
                     counters.add_delta(None, Some(&g.new.kpi));
+                    dossiers.push(g.new);
                 }
-                (generated, counters)
+                (dossiers, batch, counters)
             })
         };
         let mut next = (batches > 0).then(|| generate(0));
         let at = self.clock.now();
         for b in 0..batches {
             let Some(current) = next.take() else { break };
-            let (generated, counters) = current
+            let (dossiers, batch, counters) = current
                 .await
                 .map_err(|e| DossierError::InvalidRequest(format!("generator: {e}")))?;
             if b + 1 < batches {
                 next = Some(generate(b + 1));
             }
-            let mut batch = SeedReport::default();
-            for g in &generated {
-                batch.resolved += u64::from(g.resolved);
-                batch.in_progress += u64::from(g.open);
-                batch.late += u64::from(g.late);
-            }
-            batch.dossiers = generated.len() as u64;
             self.store
-                .bulk_load_dossiers(
-                    generated.into_iter().map(|g| g.new).collect(),
-                    at,
-                    BulkCounters::Owed,
-                )
+                .bulk_load_dossiers(dossiers, at, BulkCounters::Owed)
                 .await?;
             // Landed: its counters are now owed.
             owed.absorb(counters);
@@ -578,10 +588,7 @@ impl App {
                     .add_kpi_counters(&std::mem::take(owed).into_rows(), false)
                     .await?;
             }
-            report.dossiers += batch.dossiers;
-            report.resolved += batch.resolved;
-            report.in_progress += batch.in_progress;
-            report.late += batch.late;
+            report += batch;
             progress(report.dossiers);
         }
         Ok(report)

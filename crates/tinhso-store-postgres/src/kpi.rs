@@ -654,18 +654,6 @@ impl KpiStore for PostgresStore {
     }
 }
 
-impl PostgresStore {
-    /// Says so when a bulk load owes counters: it is running on another node, or it was
-    /// killed, and then `tinhso kpi rebuild` settles them. Not rebuilt here: a seed still
-    /// running would then add the counters it holds a second time.
-    pub(crate) async fn warn_owed_counters(&self) -> StoreResult<()> {
-        if self.kpi_counters_owed().await? {
-            tracing::warn!("{}", tinhso_store::kpi::OWED_COUNTERS_WARNING);
-        }
-        Ok(())
-    }
-}
-
 /// Builds the indexes a bulk load deferred (all of them, in one transaction, with more memory
 /// for the sorts) and forgets them: at the end of the load, and when a node connects after an
 /// interrupted one (nodes connecting at once wait for each other on the rows).

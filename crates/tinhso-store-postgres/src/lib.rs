@@ -119,7 +119,7 @@ impl PostgresStore {
             pool,
             dossier_writer,
         };
-        store.warn_owed_counters().await?;
+        tinhso_store::kpi::warn_if_counters_owed(&store).await?;
         Ok(store)
     }
 

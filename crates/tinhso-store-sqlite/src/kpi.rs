@@ -657,18 +657,6 @@ const BULK_PRAGMAS: &[&str] = &["PRAGMA cache_size = -262144", "PRAGMA temp_stor
 /// SQLite's defaults, restored after it.
 const NORMAL_PRAGMAS: &[&str] = &["PRAGMA cache_size = -2000", "PRAGMA temp_store = DEFAULT"];
 
-impl SqliteStore {
-    /// Says so when a bulk load owes counters: it is running in another process, or it was
-    /// killed, and then `tinhso kpi rebuild` settles them. Not rebuilt here: a seed still
-    /// running would then add the counters it holds a second time.
-    pub(crate) async fn warn_owed_counters(&self) -> StoreResult<()> {
-        if self.kpi_counters_owed().await? {
-            tracing::warn!("{}", tinhso_store::kpi::OWED_COUNTERS_WARNING);
-        }
-        Ok(())
-    }
-}
-
 /// Builds the indexes a bulk load deferred (all of them, in one transaction) and forgets
 /// them: at the end of the load, and when the store opens after an interrupted one.
 pub(crate) async fn restore_deferred_indexes(writer: &sqlx::SqlitePool) -> StoreResult<()> {

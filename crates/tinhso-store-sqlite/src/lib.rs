@@ -109,7 +109,7 @@ impl SqliteStore {
             MIGRATOR.run(&pool).await.map_err(migrate_err)?;
             kpi::restore_deferred_indexes(&pool).await?;
             let store = Self::with_pools(pool.clone(), pool);
-            store.warn_owed_counters().await?;
+            tinhso_store::kpi::warn_if_counters_owed(&store).await?;
             return Ok(store);
         }
 
@@ -142,7 +142,7 @@ impl SqliteStore {
         tracing::debug!(path = %path.display(), "opened SQLite store");
         let store = Self::with_pools(writer, reader);
         // An interrupted bulk load may have left counters owed.
-        store.warn_owed_counters().await?;
+        tinhso_store::kpi::warn_if_counters_owed(&store).await?;
         Ok(store)
     }
 

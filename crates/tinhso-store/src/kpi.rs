@@ -938,6 +938,16 @@ pub const OWED_COUNTERS_WARNING: &str = "a bulk load (tinhso seed) owes KPI coun
      dashboard's numbers lag its dossiers until it ends. If no seed is running (it was \
      stopped), `tinhso kpi rebuild` recomputes the counters";
 
+/// Called by each engine when it opens: logs [`OWED_COUNTERS_WARNING`] when a bulk load owes
+/// counters (it is running in another process or on another node, or it was killed). The
+/// counters are not rebuilt here: a seed still running would then add those it holds twice.
+pub async fn warn_if_counters_owed(store: &dyn KpiStore) -> StoreResult<()> {
+    if store.kpi_counters_owed().await? {
+        tracing::warn!("{OWED_COUNTERS_WARNING}");
+    }
+    Ok(())
+}
+
 /// Who adds the KPI counters of the dossiers a bulk load writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BulkCounters {
