@@ -332,6 +332,14 @@ fn by_dimension(rows: Vec<(CounterKey, i64)>) -> BTreeMap<Dimension, Vec<(Counte
     out
 }
 
+/// An agency's inputs from [`App::index_inputs_by_agency`]: none when it implements nothing.
+fn inputs_of(by_agency: &HashMap<AgencyEId, IndexInputs>, agency: &AgencyEId) -> IndexInputs {
+    by_agency
+        .get(agency)
+        .cloned()
+        .unwrap_or_else(|| IndexInputs::from_counts(0, 0))
+}
+
 fn report_of(
     scope: &Dimension,
     period: &Period,
@@ -393,12 +401,14 @@ impl App {
 
     /// The inputs the catalog gives for a scope (3.1 and the denominator of 3.2).
     fn index_inputs(&self, scope: &Dimension) -> IndexInputs {
+        if let Dimension::CompetentAgency(a) | Dimension::ReceivingAgency(a) = scope {
+            return inputs_of(&self.index_inputs_by_agency(), a);
+        }
         let snapshot = self.catalog.snapshot();
         IndexInputs::from_catalog(snapshot.records.values().map(|v| &v.procedure).filter(|p| {
             match scope {
-                Dimension::CompetentAgency(a) | Dimension::ReceivingAgency(a) => {
-                    p.agency_eids.contains(a)
-                }
+                // Answered above, from the one pass over the catalog.
+                Dimension::CompetentAgency(_) | Dimension::ReceivingAgency(_) => false,
                 Dimension::Procedure(c) => &p.code == c,
                 Dimension::Field(f) => p.fields.contains(f),
                 Dimension::Province | Dimension::Commune(_) => true,
@@ -406,14 +416,15 @@ impl App {
         }))
     }
 
-    /// [`App::index_inputs`] of every agency, in one pass over the catalog (a ranking needs
-    /// them all: one pass per agency would read the catalog a few hundred times).
+    /// The index inputs of every agency: the procedures it implements and how many of them
+    /// are online, in one pass over the catalog (a ranking needs them all: one pass per agency
+    /// would read the catalog a few hundred times).
     fn index_inputs_by_agency(&self) -> HashMap<AgencyEId, IndexInputs> {
         let snapshot = self.catalog.snapshot();
         let mut counts: HashMap<&AgencyEId, (u64, u64)> = HashMap::new();
         for p in snapshot.records.values().map(|v| &v.procedure) {
             let online = u64::from(p.online_level != OnlineLevel::None);
-            // An agency named twice counts the procedure once, as `index_inputs` does.
+            // An agency named twice counts the procedure once.
             let mut seen: Vec<&AgencyEId> = Vec::new();
             for a in &p.agency_eids {
                 if seen.contains(&a) {
@@ -519,7 +530,6 @@ impl App {
             .collect())
     }
 
-    /// Display names of the units of a kind.
     /// The names of the units of `kind` that `dims` name (all of the kind when `dims` is
     /// empty). Communes are first looked for among the province's own (a few hundred of the
     /// country's thousands); only a commune not found there makes the whole list read.
@@ -553,6 +563,7 @@ impl App {
         }
     }
 
+    /// Display names of the units of a kind.
     async fn unit_names(&self, kind: DimensionKind) -> DossierResult<BTreeMap<String, String>> {
         Ok(match kind {
             DimensionKind::CompetentAgency | DimensionKind::ReceivingAgency => self
@@ -636,10 +647,7 @@ impl App {
             let report = report_of(&dim, &period, as_of, &rows);
             let inputs = match &dim {
                 Dimension::Commune(_) => commune_inputs.clone(),
-                Dimension::CompetentAgency(a) => agency_inputs
-                    .get(a)
-                    .cloned()
-                    .unwrap_or_else(|| IndexInputs::from_counts(0, 0)),
+                Dimension::CompetentAgency(a) => inputs_of(&agency_inputs, a),
                 _ => self.index_inputs(&dim),
             };
             let index = score(&report, &inputs, &config);
