@@ -80,7 +80,7 @@ use tinhso_domain::agency::AgencyEId;
 use tinhso_domain::catalog::{OnlineLevel, ProcedureCode};
 use tinhso_domain::dossier::{Role, Timeliness};
 use tinhso_domain::kpi::{
-    rank, score, CounterKey, Dimension, IndexConfig, IndexInputs, IndexScore, Indicator, KpiReport,
+    rank, score, DayCounter, Dimension, IndexConfig, IndexInputs, IndexScore, Indicator, KpiReport,
     Metric, Period,
 };
 use tinhso_store::dossiers::User;
@@ -317,19 +317,13 @@ impl ScopeRequest {
     }
 }
 
-/// Groups counters by dimension.
-fn by_dimension(rows: Vec<(CounterKey, i64)>) -> BTreeMap<Dimension, Vec<(CounterKey, i64)>> {
-    let mut out: BTreeMap<Dimension, Vec<(CounterKey, i64)>> = BTreeMap::new();
-    for (k, v) in rows {
-        // The dimension is cloned once per dimension, not once per row.
-        match out.get_mut(&k.dim) {
-            Some(list) => list.push((k, v)),
-            None => {
-                out.insert(k.dim.clone(), vec![(k, v)]);
-            }
-        }
-    }
-    out
+/// A dimension's counters by their day (its counters are sorted by day first): the month
+/// buckets of a trend or a heat row.
+fn by_day(counters: &[DayCounter]) -> BTreeMap<Date, &[DayCounter]> {
+    counters
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|c| (c[0].0, c))
+        .collect()
 }
 
 /// An agency's inputs from [`App::index_inputs_by_agency`]: none when it implements nothing.
@@ -344,9 +338,9 @@ fn report_of(
     scope: &Dimension,
     period: &Period,
     as_of: DateTime,
-    rows: &[(CounterKey, i64)],
+    counters: &[DayCounter],
 ) -> KpiReport {
-    KpiReport::compute(scope, period, as_of, rows.iter().map(|(k, v)| (k, v)))
+    KpiReport::of_counters(scope, period, as_of, counters)
 }
 
 impl App {
@@ -451,7 +445,7 @@ impl App {
                 ..KpiQuery::flows(KpiScope::One(scope.clone()), period, KpiSplit::Whole)
             })
             .await?;
-        Ok(report_of(scope, &period, as_of, &rows))
+        Ok(report_of(scope, &period, as_of, rows.of(scope)))
     }
 
     /// The indicators and the 766 index of a scope over a period, with the period before.
@@ -503,29 +497,28 @@ impl App {
                 KpiSplit::Month,
             ))
             .await?;
-        let mut months: BTreeMap<Date, Vec<(CounterKey, i64)>> = BTreeMap::new();
+        let by_month = by_day(rows.of(&dim));
+        let mut months: Vec<Date> = Vec::new();
         let mut start = period.first_day();
         while start <= period.last_day() {
-            months.insert(start, Vec::new());
+            months.push(start);
             match start.last_of_month().tomorrow() {
                 Ok(next) => start = next,
                 Err(_) => break,
             }
         }
-        for (k, v) in rows {
-            months.entry(k.day).or_default().push((k, v));
-        }
         let as_of = self.local_now();
         Ok(months
             .into_iter()
-            .map(|(start, rows)| {
+            .map(|start| {
+                let rows = by_month.get(&start).copied().unwrap_or(&[]);
                 let end = start.last_of_month().min(period.last_day());
                 let part = if start == start.first_of_month() && end == start.last_of_month() {
                     Period::month_of(start)
                 } else {
                     Period::Custom(start, end)
                 };
-                report_of(&dim, &part, as_of, &rows)
+                report_of(&dim, &part, as_of, rows)
             })
             .collect())
     }
@@ -631,9 +624,8 @@ impl App {
                 ..KpiQuery::flows(KpiScope::Every(kind), period, KpiSplit::Whole)
             })
             .await?;
-        let rows = by_dimension(rows);
         let names = self
-            .unit_names_of(kind, &rows.keys().collect::<Vec<_>>())
+            .unit_names_of(kind, &rows.dimensions().collect::<Vec<_>>())
             .await?;
         let config = self.index_config();
         let mut scored = Vec::new();
@@ -643,8 +635,8 @@ impl App {
             DimensionKind::CompetentAgency => self.index_inputs_by_agency(),
             _ => HashMap::new(),
         };
-        for (dim, rows) in rows {
-            let report = report_of(&dim, &period, as_of, &rows);
+        for (dim, counters) in rows {
+            let report = report_of(&dim, &period, as_of, &counters);
             let inputs = match &dim {
                 Dimension::Commune(_) => commune_inputs.clone(),
                 Dimension::CompetentAgency(a) => inputs_of(&agency_inputs, a),
@@ -709,27 +701,18 @@ impl App {
                 Err(_) => break,
             }
         }
-        let rows = by_dimension(rows);
         let names = self
-            .unit_names_of(kind, &rows.keys().collect::<Vec<_>>())
+            .unit_names_of(kind, &rows.dimensions().collect::<Vec<_>>())
             .await?;
         let as_of = self.local_now();
         let mut out = Vec::new();
-        for (dim, rows) in rows {
-            let mut per_month: BTreeMap<Date, Vec<(CounterKey, i64)>> = BTreeMap::new();
-            for (k, v) in rows {
-                per_month.entry(k.day).or_default().push((k, v));
-            }
+        for (dim, counters) in rows {
+            let per_month = by_day(&counters);
             let cells = months
                 .iter()
                 .map(|m| {
                     let part = Period::Custom(*m, m.last_of_month().min(period.last_day()));
-                    let r = report_of(
-                        &dim,
-                        &part,
-                        as_of,
-                        per_month.get(m).map(Vec::as_slice).unwrap_or(&[]),
-                    );
+                    let r = report_of(&dim, &part, as_of, per_month.get(m).copied().unwrap_or(&[]));
                     (r.on_time_rate.numerator, r.on_time_rate.denominator)
                 })
                 .collect();

@@ -1,13 +1,14 @@
 //! KPI aggregates on PostgreSQL ([`tinhso_store::kpi`]): the rows a dossier write adds, the
 //! reads of a period, the drill-down lists, the rebuild and the bulk load.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::PgConnection;
 use tinhso_domain::kpi::{
-    contributions, overdue_cut, CounterKey, Dimension, Indicator, KpiFacts, Period,
+    contributions, overdue_cut, CounterKey, Dimension, GroupedCounters, GroupedCountersBuilder,
+    Indicator, KpiFacts, Period,
 };
 use tinhso_store::dossiers::NewDossier;
 use tinhso_store::kpi::{
@@ -226,10 +227,10 @@ fn key_of(row: &sqlx::postgres::PgRow, day: jiff::civil::Date) -> StoreResult<Co
 
 #[async_trait]
 impl KpiStore for PostgresStore {
-    async fn kpi_counters(&self, q: &KpiQuery) -> StoreResult<Vec<(CounterKey, i64)>> {
+    async fn kpi_counters(&self, q: &KpiQuery) -> StoreResult<GroupedCounters> {
         let (filter, value) = scope_filter(&q.scope);
         let metric_keys = q.metric_keys();
-        let mut sums: BTreeMap<CounterKey, i64> = BTreeMap::new();
+        let mut sums = GroupedCountersBuilder::new();
         let mut metrics = HashMap::new();
         let flows = metric_keys.as_ref().is_none_or(|m| !m.is_empty());
         for seg in segments(&q.period, q.split).into_iter().filter(|_| flows) {
@@ -332,12 +333,10 @@ impl KpiStore for PostgresStore {
                     in_progress: get(&row, "in_progress")?,
                     overdue: get(&row, "overdue")?,
                 };
-                for (key, v) in gauge_rows(&dim, cut, g) {
-                    *sums.entry(key).or_default() += v;
-                }
+                sums.counters_of(dim).extend(gauge_rows(cut, g));
             }
         }
-        Ok(sums.into_iter().filter(|(_, v)| *v != 0).collect())
+        Ok(sums.finish())
     }
 
     async fn kpi_stored_counters(&self, grain: Grain) -> StoreResult<Vec<(CounterKey, i64)>> {

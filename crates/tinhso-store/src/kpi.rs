@@ -25,7 +25,7 @@
 //! A dossier counts in the period of the event that defines the indicator (domain.md §3): the
 //! counters carry the day of that event, chosen by the domain ([`Metric`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use jiff::civil::{Date, DateTime};
@@ -33,8 +33,9 @@ use jiff::ToSpan;
 use serde::{Deserialize, Serialize};
 use tinhso_domain::dossier::Dossier;
 use tinhso_domain::kpi::{
-    contributions, CounterKey, Dimension, DossierExtras, Indicator, KpiFacts, Metric, OverdueCut,
-    Period, SatisfactionLevel, SatisfactionRating, Standing,
+    contributions, CounterKey, DayCounter, Dimension, DossierExtras, GroupedCounters,
+    GroupedCountersBuilder, Indicator, KpiFacts, Metric, OverdueCut, Period, SatisfactionLevel,
+    SatisfactionRating, Standing,
 };
 
 use crate::dossiers::{DossierWrite, NewDossier};
@@ -651,16 +652,18 @@ impl Segment {
 /// Reads the counters of one dimension packed into one row by a query (`dim`, then its
 /// counters as `metric value` items when the segment has a label, `metric day value` items
 /// otherwise, separated by `,`; neither a metric key nor a day holds a space or a comma) and
-/// adds them to `sums`. `metrics` caches parsed metric keys across rows.
+/// adds them to `sums` (the dimension is parsed and looked up once per row, not per counter).
+/// `metrics` caches parsed metric keys across rows.
 pub fn unpack_counters(
     dim: &str,
     packed: &str,
     label: Option<Date>,
     metrics: &mut HashMap<String, Metric>,
-    sums: &mut BTreeMap<CounterKey, i64>,
+    sums: &mut GroupedCountersBuilder,
 ) -> StoreResult<()> {
     let bad = |what: &str| StoreError::Corrupt(format!("packed KPI counters of {dim}: {what}"));
-    let dim = Dimension::parse_key(dim).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let counters = sums
+        .counters_of(Dimension::parse_key(dim).map_err(|e| StoreError::Corrupt(e.to_string()))?);
     for item in packed.split(',').filter(|i| !i.is_empty()) {
         let mut parts = item.split(' ');
         let metric = parts.next().ok_or_else(|| bad(item))?;
@@ -681,13 +684,7 @@ pub fn unpack_counters(
                 m
             }
         };
-        *sums
-            .entry(CounterKey {
-                day,
-                dim: dim.clone(),
-                metric,
-            })
-            .or_default() += value;
+        counters.push((day, metric, value));
     }
     Ok(())
 }
@@ -724,32 +721,30 @@ pub fn gauge_keys() -> [String; 4] {
 /// The counters a dimension's gauge sums stand for at the cut: awaiting and waiting under
 /// the cut's day, overdue dossiers under a slot just before the cut and the other in-progress
 /// ones under the cut (zero sums left out).
-pub fn gauge_rows(dim: &Dimension, cut: OverdueCut, sums: GaugeSums) -> Vec<(CounterKey, i64)> {
-    let key = |day: Date, metric: Metric| CounterKey {
-        day,
-        dim: dim.clone(),
-        metric,
-    };
+pub fn gauge_rows(cut: OverdueCut, sums: GaugeSums) -> Vec<DayCounter> {
     let (overdue_day, overdue_slot) = cut.overdue_key();
     let (pending_day, pending_slot) = cut.pending_key();
     [
-        (key(cut.day, Metric::AwaitingAcceptance), sums.awaiting),
-        (key(cut.day, Metric::WaitingSupplement), sums.supplement),
+        (cut.day, Metric::AwaitingAcceptance, sums.awaiting),
+        (cut.day, Metric::WaitingSupplement, sums.supplement),
         (
-            key(cut.day, Metric::WaitingFinancialObligation),
+            cut.day,
+            Metric::WaitingFinancialObligation,
             sums.financial_obligation,
         ),
         (
-            key(overdue_day, Metric::InProgressDue { slot: overdue_slot }),
+            overdue_day,
+            Metric::InProgressDue { slot: overdue_slot },
             sums.overdue,
         ),
         (
-            key(pending_day, Metric::InProgressDue { slot: pending_slot }),
+            pending_day,
+            Metric::InProgressDue { slot: pending_slot },
             sums.in_progress - sums.overdue,
         ),
     ]
     .into_iter()
-    .filter(|(_, v)| *v != 0)
+    .filter(|(_, _, v)| *v != 0)
     .collect()
 }
 
@@ -1006,9 +1001,10 @@ pub const REBUILD_FLUSH_ROWS: usize = 200_000;
 
 #[async_trait]
 pub trait KpiStore: Send + Sync {
-    /// The counters a query asks for, summed per the split (zero sums left out). Flow
-    /// counters are keyed by their [`Segment::label`]; gauges by their own day.
-    async fn kpi_counters(&self, query: &KpiQuery) -> StoreResult<Vec<(CounterKey, i64)>>;
+    /// The counters a query asks for, grouped by dimension and summed per the split (zero
+    /// sums left out). Flow counters are dated by their [`Segment::label`]; gauges by their
+    /// own day.
+    async fn kpi_counters(&self, query: &KpiQuery) -> StoreResult<GroupedCounters>;
     /// Every non-zero counter row stored at `grain`, keyed by its stored day. At
     /// [`Grain::Day`] plus [`Grain::Gauge`] this is what
     /// [`tinhso_domain::kpi::contributions`] of all stored facts sums to (checks and tests).

@@ -421,6 +421,114 @@ impl Counters {
     }
 }
 
+/// One counter of a known dimension: its day and metric, and the summed value.
+pub type DayCounter = (Date, Metric, i64);
+
+/// Counters grouped by dimension, as a store answers a query: each dimension once, in
+/// order, with its non-zero counters sorted by (day, metric). A ranking or a heat table
+/// reads each unit's slice ([`GroupedCounters::of`], [`GroupedCounters::iter`]) without a
+/// dimension per counter to clone, compare or drop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupedCounters(Vec<(Dimension, Vec<DayCounter>)>);
+
+impl GroupedCounters {
+    /// The counters of one dimension (empty when it has none).
+    pub fn of(&self, dim: &Dimension) -> &[DayCounter] {
+        match self.0.binary_search_by(|(d, _)| d.cmp(dim)) {
+            Ok(i) => &self.0[i].1,
+            Err(_) => &[],
+        }
+    }
+
+    /// The dimensions that have counters, in order.
+    pub fn dimensions(&self) -> impl Iterator<Item = &Dimension> {
+        self.0.iter().map(|(d, _)| d)
+    }
+
+    /// Each dimension with its counters, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Dimension, &[DayCounter])> {
+        self.0.iter().map(|(d, c)| (d, c.as_slice()))
+    }
+
+    /// No counter at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every counter under its full key, in (dimension, day, metric) order (checks and
+    /// tests; a reader of many units should use [`GroupedCounters::iter`]).
+    pub fn keyed(&self) -> Vec<(CounterKey, i64)> {
+        self.0
+            .iter()
+            .flat_map(|(dim, counters)| {
+                counters.iter().map(move |(day, metric, value)| {
+                    (
+                        CounterKey {
+                            day: *day,
+                            dim: dim.clone(),
+                            metric: metric.clone(),
+                        },
+                        *value,
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+impl IntoIterator for GroupedCounters {
+    type Item = (Dimension, Vec<DayCounter>);
+    type IntoIter = std::vec::IntoIter<(Dimension, Vec<DayCounter>)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// Collects counters into [`GroupedCounters`]: a reader looks each dimension up once
+/// ([`GroupedCountersBuilder::counters_of`]) and pushes its counters in any order, the
+/// same (day, metric) more than once if it comes so; [`GroupedCountersBuilder::finish`]
+/// sorts, sums and drops the zero sums.
+#[derive(Debug, Default)]
+pub struct GroupedCountersBuilder {
+    dims: BTreeMap<Dimension, Vec<DayCounter>>,
+}
+
+impl GroupedCountersBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where the counters of `dim` go.
+    pub fn counters_of(&mut self, dim: Dimension) -> &mut Vec<DayCounter> {
+        self.dims.entry(dim).or_default()
+    }
+
+    /// Adds one counter under its full key.
+    pub fn add(&mut self, key: CounterKey, value: i64) {
+        self.counters_of(key.dim).push((key.day, key.metric, value));
+    }
+
+    pub fn finish(self) -> GroupedCounters {
+        GroupedCounters(
+            self.dims
+                .into_iter()
+                .filter_map(|(dim, mut counters)| {
+                    counters.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+                    let mut summed: Vec<DayCounter> = Vec::with_capacity(counters.len());
+                    for (day, metric, value) in counters {
+                        match summed.last_mut() {
+                            Some(last) if last.0 == day && last.1 == metric => last.2 += value,
+                            _ => summed.push((day, metric, value)),
+                        }
+                    }
+                    summed.retain(|c| c.2 != 0);
+                    (!summed.is_empty()).then_some((dim, summed))
+                })
+                .collect(),
+        )
+    }
+}
+
 impl<'a> IntoIterator for &'a Counters {
     type Item = (&'a CounterKey, &'a i64);
     type IntoIter = std::collections::btree_map::Iter<'a, CounterKey, i64>;

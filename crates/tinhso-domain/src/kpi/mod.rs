@@ -28,7 +28,8 @@ mod report;
 
 pub use counters::{
     contributions, delta, due_slot, overdue_cut, slot_moment, CounterKey, CounterKeyError,
-    Counters, Dimension, Metric, OverdueCut, MAX_SLOT,
+    Counters, DayCounter, Dimension, GroupedCounters, GroupedCountersBuilder, Metric, OverdueCut,
+    MAX_SLOT,
 };
 pub use facts::{
     facts, DossierExtras, FactRules, KpiFacts, SatisfactionLevel, SatisfactionRating, Standing,

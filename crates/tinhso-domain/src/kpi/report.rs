@@ -4,12 +4,12 @@
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
-use jiff::civil::DateTime;
+use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ProcedureCode;
 
-use super::counters::{slot_moment, CounterKey, Dimension, Metric};
+use super::counters::{slot_moment, CounterKey, DayCounter, Dimension, Metric};
 use super::period::Period;
 
 /// A rate kept as "numerator of denominator".
@@ -147,32 +147,101 @@ impl KpiReport {
         K: Borrow<CounterKey>,
         V: Borrow<i64>,
     {
-        let mut flow: BTreeMap<Metric, i64> = BTreeMap::new();
-        let mut online_for: BTreeMap<ProcedureCode, i64> = BTreeMap::new();
-        let (mut in_progress, mut overdue, mut awaiting) = (0i64, 0i64, 0i64);
-        let (mut waiting_supplement, mut waiting_fee) = (0i64, 0i64);
-        let (first, last) = (period.first_day(), period.last_day());
+        let mut tally = Tally::new(period, as_of);
         for (key, value) in counters {
             let key = key.borrow();
-            let value = *value.borrow();
-            if &key.dim != scope {
-                continue;
-            }
-            match &key.metric {
-                Metric::InProgressDue { slot } => {
-                    in_progress += value;
-                    if slot_moment(key.day, *slot) < as_of {
-                        overdue += value;
-                    }
-                }
-                Metric::AwaitingAcceptance => awaiting += value,
-                Metric::WaitingSupplement => waiting_supplement += value,
-                Metric::WaitingFinancialObligation => waiting_fee += value,
-                _ if key.day < first || key.day > last => {}
-                Metric::OnlineFor(code) => *online_for.entry(code.clone()).or_default() += value,
-                metric => *flow.entry(metric.clone()).or_default() += value,
+            if &key.dim == scope {
+                tally.add(key.day, &key.metric, *value.borrow());
             }
         }
+        tally.report(scope, period, as_of)
+    }
+
+    /// [`KpiReport::compute`] from the counters of `scope` alone (a slice of
+    /// [`GroupedCounters`](super::GroupedCounters)): flow counters outside the period are
+    /// skipped.
+    pub fn of_counters(
+        scope: &Dimension,
+        period: &Period,
+        as_of: DateTime,
+        counters: &[DayCounter],
+    ) -> Self {
+        let mut tally = Tally::new(period, as_of);
+        for (day, metric, value) in counters {
+            tally.add(*day, metric, *value);
+        }
+        tally.report(scope, period, as_of)
+    }
+}
+
+/// The sums a report is made of, one scope's counters at a time.
+struct Tally {
+    first: Date,
+    last: Date,
+    as_of: DateTime,
+    flow: BTreeMap<Metric, i64>,
+    online_for: BTreeMap<ProcedureCode, i64>,
+    in_progress: i64,
+    overdue: i64,
+    awaiting: i64,
+    waiting_supplement: i64,
+    waiting_fee: i64,
+}
+
+impl Tally {
+    fn new(period: &Period, as_of: DateTime) -> Self {
+        Tally {
+            first: period.first_day(),
+            last: period.last_day(),
+            as_of,
+            flow: BTreeMap::new(),
+            online_for: BTreeMap::new(),
+            in_progress: 0,
+            overdue: 0,
+            awaiting: 0,
+            waiting_supplement: 0,
+            waiting_fee: 0,
+        }
+    }
+
+    fn add(&mut self, day: Date, metric: &Metric, value: i64) {
+        match metric {
+            Metric::InProgressDue { slot } => {
+                self.in_progress += value;
+                if slot_moment(day, *slot) < self.as_of {
+                    self.overdue += value;
+                }
+            }
+            Metric::AwaitingAcceptance => self.awaiting += value,
+            Metric::WaitingSupplement => self.waiting_supplement += value,
+            Metric::WaitingFinancialObligation => self.waiting_fee += value,
+            _ if day < self.first || day > self.last => {}
+            Metric::OnlineFor(code) => match self.online_for.get_mut(code) {
+                Some(sum) => *sum += value,
+                None => {
+                    self.online_for.insert(code.clone(), value);
+                }
+            },
+            metric => match self.flow.get_mut(metric) {
+                Some(sum) => *sum += value,
+                None => {
+                    self.flow.insert(metric.clone(), value);
+                }
+            },
+        }
+    }
+
+    fn report(self, scope: &Dimension, period: &Period, as_of: DateTime) -> KpiReport {
+        let Tally {
+            flow,
+            online_for,
+            in_progress,
+            overdue,
+            awaiting,
+            waiting_supplement,
+            waiting_fee,
+            ..
+        } = self;
         let n = |metric: Metric| count(flow.get(&metric).copied().unwrap_or(0));
         let received = ReceivedCounts {
             counter: n(Metric::ReceivedCounter),
@@ -239,7 +308,9 @@ impl KpiReport {
             dissatisfied: n(Metric::Dissatisfied),
         }
     }
+}
 
+impl KpiReport {
     /// Average working minutes from the clock start to the result, pauses excluded.
     pub fn average_resolution_minutes(&self) -> Option<f64> {
         self.resolution_minutes.rate()

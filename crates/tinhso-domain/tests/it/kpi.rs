@@ -1145,6 +1145,27 @@ proptest! {
         let as_of = at(2026, 1, 1, 0, 0).checked_add(SignedDuration::from_mins(as_of_minutes)).expect("in range");
         let report = KpiReport::compute(&Dimension::Province, &Period::Year(2026), as_of, &all);
         prop_assert!(report.received.total == histories.len() as u64);
+        // Grouped by dimension (as a store answers a ranking), in pieces and out of order,
+        // each dimension's slice reports as the whole set does for that dimension.
+        let mut builder = GroupedCountersBuilder::new();
+        let keyed = all.clone().into_vec();
+        for (key, value) in keyed.iter().rev() {
+            let (half, rest) = (value / 2, value - value / 2);
+            builder.add(key.clone(), half);
+            builder.add(key.clone(), rest);
+        }
+        let grouped = builder.finish();
+        prop_assert_eq!(grouped.keyed().len(), keyed.len());
+        for (dim, counters) in grouped.iter() {
+            for period in [Period::Year(2026), Period::Month(2026, 2)] {
+                prop_assert_eq!(
+                    KpiReport::of_counters(dim, &period, as_of, counters),
+                    KpiReport::compute(dim, &period, as_of, &all)
+                );
+            }
+            prop_assert_eq!(grouped.of(dim), counters);
+        }
+        prop_assert!(grouped.of(&Dimension::Commune("none".into())).is_empty());
         prop_assert!(report.overdue_now <= report.in_progress);
         let mut config = IndexConfig::default();
         for (rule, t) in config.indicators.iter_mut().zip(&thresholds) {

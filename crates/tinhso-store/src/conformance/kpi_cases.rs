@@ -14,8 +14,8 @@ use tinhso_domain::dossier::{
     ProcedureRules, Role, StepId, Transition, WorkflowDefinition,
 };
 use tinhso_domain::kpi::{
-    contributions, facts, CounterKey, Counters, Dimension, DossierExtras, FactRules, Indicator,
-    KpiFacts, KpiReport, Metric, Period, Standing,
+    contributions, facts, CounterKey, Counters, Dimension, DossierExtras, FactRules,
+    GroupedCounters, Indicator, KpiFacts, KpiReport, Metric, Period, Standing,
 };
 
 use super::{code, eid, join_all};
@@ -379,7 +379,11 @@ async fn assert_reports_agree(store: &dyn Store, expected: &Counters, as_of: Dat
                 .await
                 .expect("counters");
             let want = KpiReport::compute(&scope, &period, as_of, expected.iter());
-            let have = KpiReport::compute(&scope, &period, as_of, got.iter().map(|(k, v)| (k, v)));
+            assert!(
+                got.dimensions().all(|d| d == &scope),
+                "{scope}: only its own counters"
+            );
+            let have = KpiReport::of_counters(&scope, &period, as_of, got.of(&scope));
             assert_eq!(have, want, "{scope} over {period}");
         }
         // Every agency at once (rankings) agrees with each alone.
@@ -397,8 +401,7 @@ async fn assert_reports_agree(store: &dyn Store, expected: &Counters, as_of: Dat
         for a in AGENCIES {
             let scope = Dimension::CompetentAgency(eid(a));
             let want = KpiReport::compute(&scope, &period, as_of, expected.iter());
-            let have =
-                KpiReport::compute(&scope, &period, as_of, every.iter().map(|(k, v)| (k, v)));
+            let have = KpiReport::of_counters(&scope, &period, as_of, every.of(&scope));
             assert_eq!(have, want, "every agency: {scope} over {period}");
         }
         // Months and days: each bucket's report is the report of its part of the period.
@@ -412,7 +415,7 @@ async fn assert_reports_agree(store: &dyn Store, expected: &Counters, as_of: Dat
                 .await
                 .expect("split");
             let mut buckets: BTreeMap<Date, Vec<(CounterKey, i64)>> = BTreeMap::new();
-            for (k, v) in got {
+            for (k, v) in got.keyed() {
                 buckets.entry(k.day).or_default().push((k, v));
             }
             for (start, rows) in buckets {
@@ -462,6 +465,7 @@ async fn assert_reports_agree(store: &dyn Store, expected: &Counters, as_of: Dat
         }
         want.retain(|_, v| *v != 0);
         let have: BTreeMap<(Dimension, Date, Metric), i64> = got
+            .keyed()
             .into_iter()
             .map(|(k, v)| ((k.dim, k.day, k.metric), v))
             .collect();
@@ -512,8 +516,7 @@ async fn assert_reports_agree(store: &dyn Store, expected: &Counters, as_of: Dat
             for dim in dims {
                 let period = Period::Year(2026);
                 let want = KpiReport::compute(&dim, &period, moment, expected.iter());
-                let have =
-                    KpiReport::compute(&dim, &period, moment, got.iter().map(|(k, v)| (k, v)));
+                let have = KpiReport::of_counters(&dim, &period, moment, got.of(&dim));
                 assert_eq!(
                     (
                         have.in_progress,
@@ -827,8 +830,8 @@ pub async fn kpi_counters_follow_one_dossier(store: &dyn Store) {
         gauges: Some(as_of),
         ..KpiQuery::flows(KpiScope::One(Dimension::Province), period, KpiSplit::Whole)
     };
-    let report = |rows: Vec<(CounterKey, i64)>, scope: &Dimension, period: Period| {
-        KpiReport::compute(scope, &period, as_of, rows.iter().map(|(k, v)| (k, v)))
+    let report = |rows: GroupedCounters, scope: &Dimension, period: Period| {
+        KpiReport::of_counters(scope, &period, as_of, rows.of(scope))
     };
     let rows = store
         .kpi_counters(&province(Period::Day(received.date())))
