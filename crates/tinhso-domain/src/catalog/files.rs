@@ -206,7 +206,7 @@ pub fn parse_catalog_json_str(
 fn skeleton() -> Value {
     let p = Procedure {
         // A well-formed code, built directly (this module is inside `catalog`).
-        code: ProcedureCode(String::from("0.000000")),
+        code: ProcedureCode(*b"0.000000"),
         name: "x".into(),
         decision: String::new(),
         levels: Vec::new(),
