@@ -77,7 +77,7 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::civil::{Date, DateTime};
 use serde::Serialize;
 use tinhso_domain::agency::AgencyEId;
-use tinhso_domain::catalog::{OnlineLevel, ProcedureCode};
+use tinhso_domain::catalog::ProcedureCode;
 use tinhso_domain::dossier::{Role, Timeliness};
 use tinhso_domain::kpi::{
     rank, score, DayCounter, Dimension, IndexConfig, IndexInputs, IndexScore, Indicator, KpiReport,
@@ -411,28 +411,13 @@ impl App {
     }
 
     /// The index inputs of every agency: the procedures it implements and how many of them
-    /// are online, in one pass over the catalog (a ranking needs them all: one pass per agency
-    /// would read the catalog a few hundred times).
+    /// are online, as the catalog snapshot counted them (once per catalog revision).
     fn index_inputs_by_agency(&self) -> HashMap<AgencyEId, IndexInputs> {
-        let snapshot = self.catalog.snapshot();
-        let mut counts: HashMap<&AgencyEId, (u64, u64)> = HashMap::new();
-        for p in snapshot.records.values().map(|v| &v.procedure) {
-            let online = u64::from(p.online_level != OnlineLevel::None);
-            // An agency named twice counts the procedure once.
-            let mut seen: Vec<&AgencyEId> = Vec::new();
-            for a in &p.agency_eids {
-                if seen.contains(&a) {
-                    continue;
-                }
-                seen.push(a);
-                let c = counts.entry(a).or_default();
-                c.0 += 1;
-                c.1 += online;
-            }
-        }
-        counts
-            .into_iter()
-            .map(|(a, (all, online))| (a.clone(), IndexInputs::from_counts(all, online)))
+        self.catalog
+            .snapshot()
+            .procedures_by_agency
+            .iter()
+            .map(|(a, c)| (a.clone(), IndexInputs::from_counts(c.all, c.online)))
             .collect()
     }
 
