@@ -145,13 +145,6 @@ mod tests {
 
     fn procedure(code: &str, online: bool, agencies: &[&str]) -> Procedure {
         Procedure {
-            code: ProcedureCode::parse(code).expect("code"),
-            name: code.into(),
-            decision: String::new(),
-            levels: Vec::new(),
-            fields: Vec::new(),
-            applicant_types: Vec::new(),
-            competent_agency: String::new(),
             agency_eids: agencies
                 .iter()
                 .map(|a| AgencyEId::parse(a).expect("agency"))
@@ -161,15 +154,7 @@ mod tests {
             } else {
                 OnlineLevel::None
             },
-            time_limit: None,
-            cutoff_15h: false,
-            channels: Vec::new(),
-            components: Vec::new(),
-            steps: String::new(),
-            requirements: String::new(),
-            results: Vec::new(),
-            legal_bases: Vec::new(),
-            source: String::new(),
+            ..Procedure::bare(ProcedureCode::parse(code).expect("code"), code)
         }
     }
 

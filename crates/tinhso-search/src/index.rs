@@ -662,24 +662,11 @@ mod tests {
 
     fn procedure(code: &str, name: &str, results: &str) -> Procedure {
         Procedure {
-            code: ProcedureCode::parse(code).expect("code"),
-            name: name.to_string(),
-            decision: String::new(),
             levels: vec![ProcedureLevel::Commune],
             fields: vec!["Hộ tịch".to_string()],
-            applicant_types: Vec::new(),
-            competent_agency: String::new(),
-            agency_eids: Vec::new(),
             online_level: OnlineLevel::Full,
-            time_limit: None,
-            cutoff_15h: false,
-            channels: Vec::new(),
-            components: Vec::new(),
-            steps: String::new(),
-            requirements: String::new(),
             results: vec![results.to_string()],
-            legal_bases: Vec::new(),
-            source: String::new(),
+            ..Procedure::bare(ProcedureCode::parse(code).expect("code"), name)
         }
     }
 

@@ -205,28 +205,12 @@ pub fn parse_catalog_json_str(
 /// field of a bad record is tried alone, to name the field at fault.
 fn skeleton() -> Value {
     let p = Procedure {
-        // A well-formed code, built directly (this module is inside `catalog`).
-        code: ProcedureCode(*b"0.000000"),
-        name: "x".into(),
-        decision: String::new(),
-        levels: Vec::new(),
-        fields: Vec::new(),
-        applicant_types: Vec::new(),
-        competent_agency: String::new(),
-        agency_eids: Vec::new(),
-        online_level: OnlineLevel::None,
         time_limit: Some(TimeLimit {
             hundredths: 100,
             unit: TimeUnit::WorkingDays,
         }),
-        cutoff_15h: false,
-        channels: Vec::new(),
-        components: Vec::new(),
-        steps: String::new(),
-        requirements: String::new(),
-        results: Vec::new(),
-        legal_bases: Vec::new(),
-        source: String::new(),
+        // A well-formed code, built directly (this module is inside `catalog`).
+        ..Procedure::bare(ProcedureCode(*b"0.000000"), "x")
     };
     serde_json::to_value(p).unwrap_or(Value::Null)
 }

@@ -212,6 +212,31 @@ pub struct Procedure {
 }
 
 impl Procedure {
+    /// A procedure with a code and a name and nothing else: no level, field, agency or
+    /// component, not online, no time limit (a base to fill with `..`).
+    pub fn bare(code: ProcedureCode, name: &str) -> Self {
+        Procedure {
+            code,
+            name: name.to_string(),
+            decision: String::new(),
+            levels: Vec::new(),
+            fields: Vec::new(),
+            applicant_types: Vec::new(),
+            competent_agency: String::new(),
+            agency_eids: Vec::new(),
+            online_level: OnlineLevel::None,
+            time_limit: None,
+            cutoff_15h: false,
+            channels: Vec::new(),
+            components: Vec::new(),
+            steps: String::new(),
+            requirements: String::new(),
+            results: Vec::new(),
+            legal_bases: Vec::new(),
+            source: String::new(),
+        }
+    }
+
     /// Content hash of the record (SHA-256 of its canonical JSON): equal records hash equal, so a
     /// re-import of the same file changes nothing, and a changed record becomes a new version.
     pub fn content_hash(&self) -> String {
