@@ -73,6 +73,7 @@ impl App {
 // Use cases: reports, the index, rankings, heat tables, the dossiers behind a number
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use jiff::civil::{Date, DateTime};
 use serde::Serialize;
@@ -509,60 +510,45 @@ impl App {
     }
 
     /// The names of the units of `kind` that `dims` name (all of the kind when `dims` is
-    /// empty). Communes are first looked for among the province's own (a few hundred of the
-    /// country's thousands); only a commune not found there makes the whole list read.
+    /// empty). Agencies' names are kept in memory under the agencies' revision. Communes are
+    /// first looked for among the province's own (a few hundred of the country's thousands);
+    /// only a commune not found there makes the whole list read.
     async fn unit_names_of(
         &self,
         kind: DimensionKind,
         dims: &[&Dimension],
-    ) -> DossierResult<BTreeMap<String, String>> {
-        if kind != DimensionKind::Commune || dims.is_empty() {
-            return self.unit_names(kind).await;
+    ) -> DossierResult<Arc<BTreeMap<String, String>>> {
+        match kind {
+            DimensionKind::CompetentAgency | DimensionKind::ReceivingAgency => {
+                let revisions = self.revisions().await?;
+                return Ok(self.agency_names(&revisions).await?);
+            }
+            DimensionKind::Commune => {}
+            _ => return Ok(Arc::default()),
         }
-        let names: BTreeMap<String, String> = self
-            .store
-            .units(&tinhso_store::UnitFilter {
-                kind: Some(tinhso_domain::units::UnitKind::Commune),
-                parent_code: Some(self.settings.province_code.clone()),
-                ..Default::default()
-            })
-            .await?
-            .into_iter()
-            .map(|u| (u.code, u.name))
-            .collect();
-        let all_found = dims.iter().all(|d| match d {
-            Dimension::Commune(code) => names.contains_key(code),
-            _ => true,
-        });
-        if all_found {
-            Ok(names)
-        } else {
-            self.unit_names(kind).await
+        let communes = |parent_code: Option<String>| tinhso_store::UnitFilter {
+            kind: Some(tinhso_domain::units::UnitKind::Commune),
+            parent_code,
+            ..Default::default()
+        };
+        let names = |units: Vec<tinhso_domain::units::AdminUnit>| {
+            units.into_iter().map(|u| (u.code, u.name)).collect()
+        };
+        if !dims.is_empty() {
+            let own: BTreeMap<String, String> = names(
+                self.store
+                    .units(&communes(Some(self.settings.province_code.clone())))
+                    .await?,
+            );
+            let all_found = dims.iter().all(|d| match d {
+                Dimension::Commune(code) => own.contains_key(code),
+                _ => true,
+            });
+            if all_found {
+                return Ok(Arc::new(own));
+            }
         }
-    }
-
-    /// Display names of the units of a kind.
-    async fn unit_names(&self, kind: DimensionKind) -> DossierResult<BTreeMap<String, String>> {
-        Ok(match kind {
-            DimensionKind::CompetentAgency | DimensionKind::ReceivingAgency => self
-                .store
-                .agencies()
-                .await?
-                .into_iter()
-                .map(|a| (a.eid.to_string(), a.name))
-                .collect(),
-            DimensionKind::Commune => self
-                .store
-                .units(&tinhso_store::UnitFilter {
-                    kind: Some(tinhso_domain::units::UnitKind::Commune),
-                    ..Default::default()
-                })
-                .await?
-                .into_iter()
-                .map(|u| (u.code, u.name))
-                .collect(),
-            _ => BTreeMap::new(),
-        })
+        Ok(Arc::new(names(self.store.units(&communes(None)).await?)))
     }
 
     fn name_of(names: &BTreeMap<String, String>, dim: &Dimension) -> String {

@@ -14,7 +14,7 @@
 //! Versions themselves are immutable and kept by [`crate::pinned`]; this module keeps which
 //! version is the latest.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::{Arc, RwLock};
@@ -94,6 +94,8 @@ pub(crate) struct Reference {
     procedures: Labelled<ProcedureCode, ProcedureVersion>,
     agencies: Labelled<AgencyEId, Agency>,
     workflows: Labelled<ProcedureCode, WorkflowDefinition>,
+    /// Every agency's display name by e-ID (rankings and heat tables name each unit).
+    agency_names: Labelled<(), BTreeMap<String, String>>,
 }
 
 impl App {
@@ -131,6 +133,28 @@ impl App {
         let read = || async { Ok(self.store.agency(eid).await?.map(Arc::new)) };
         let kept = &self.reference.agencies;
         kept.get_or_read(eid, revisions.agencies, read).await
+    }
+
+    /// Every agency's display name by e-ID, as of `revisions`.
+    pub(crate) async fn agency_names(
+        &self,
+        revisions: &ReferenceRevisions,
+    ) -> StoreResult<Arc<BTreeMap<String, String>>> {
+        let read = || async {
+            Ok(Some(Arc::new(
+                self.store
+                    .agencies()
+                    .await?
+                    .into_iter()
+                    .map(|a| (a.eid.to_string(), a.name))
+                    .collect(),
+            )))
+        };
+        let kept = &self.reference.agency_names;
+        Ok(kept
+            .get_or_read(&(), revisions.agencies, read)
+            .await?
+            .unwrap_or_default())
     }
 
     /// The latest workflow of a procedure as of `revisions`.

@@ -76,6 +76,32 @@ async fn seeded_history_equals_a_rebuild_on_both_engines() {
                 .expect("view");
             assert_eq!(unit.total, view.index.total, "{}: {a}", t.engine);
         }
+        // Names are kept in memory under the agencies' revision: a renamed agency is named
+        // anew in the next ranking.
+        let first = &agencies[0];
+        let tinhso_domain::kpi::Dimension::CompetentAgency(eid) = &first.scope else {
+            unreachable!("checked above");
+        };
+        let mut renamed = app
+            .store
+            .agency(eid)
+            .await
+            .expect("agency")
+            .expect("ranked agency exists");
+        renamed.name = format!("{} (đổi tên)", renamed.name);
+        app.store
+            .upsert_agencies(std::slice::from_ref(&renamed))
+            .await
+            .expect("rename");
+        let again = app
+            .ranking(tinhso_store::kpi::DimensionKind::CompetentAgency, year)
+            .await
+            .expect("agency ranking");
+        let named = again
+            .iter()
+            .find(|u| u.scope == first.scope)
+            .expect("still ranked");
+        assert_eq!(named.name, renamed.name, "{}", t.engine);
         let seeded = all_counters(app.store.as_ref()).await;
         let rated: i64 = seeded[0]
             .1
