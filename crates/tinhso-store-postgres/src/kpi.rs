@@ -16,7 +16,8 @@ use tinhso_store::kpi::{
     gauge_rows, indicator_bit, page_in_order, parse_facts, rebuild_facts, segments, stored_rating,
     unpack_counters, BulkCounters, BulkLoad, CounterChanges, CounterRow, DefiningDay,
     DimensionKind, FactsRow, GaugeSums, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild,
-    KpiScope, KpiStore, Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    KpiScope, KpiStore, Refacts, DEFERRABLE_INDEXES, LIVE_GAUGES_CONDITION, REBUILD_CHUNK,
+    REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -295,8 +296,8 @@ impl KpiStore for PostgresStore {
         if let Some(as_of) = q.gauges {
             let cut = overdue_cut(as_of);
             let [awaiting, supplement, fee, prefix] = gauge_keys();
-            // `grain = 3` is written out so the partial index of gauges serves every scope of
-            // a kind and one dimension (its kind is named too).
+            // The partial index of live gauges serves every scope of a kind and one dimension
+            // (its kind is named too): the statement writes its condition out.
             let sql = format!(
                 "SELECT dim, \
                  SUM(CASE WHEN metric = $2 THEN value ELSE 0 END)::bigint AS awaiting, \
@@ -307,8 +308,7 @@ impl KpiStore for PostgresStore {
                  SUM(CASE WHEN left(metric, $5::int) = $6 AND (day < $7::date OR (day = $7::date \
                  AND CAST(substr(metric, $5::int + 1) AS integer) < $8::int)) \
                  THEN value ELSE 0 END)::bigint AS overdue \
-                 FROM kpi_counters WHERE {filter} AND grain = {} GROUP BY dim",
-                Grain::Gauge.code()
+                 FROM kpi_counters WHERE {filter}{LIVE_GAUGES_CONDITION} GROUP BY dim"
             );
             let rows = sqlx::query(&sql)
                 .bind(value.as_str())

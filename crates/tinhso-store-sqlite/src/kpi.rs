@@ -16,7 +16,8 @@ use tinhso_store::kpi::{
     gauge_rows, indicator_bit, page_in_order, parse_facts, rebuild_facts, segments, stored_rating,
     unpack_counters, BulkCounters, BulkLoad, CounterChanges, CounterRow, DefiningDay,
     DimensionKind, FactsRow, GaugeSums, Grain, KpiDossier, KpiDossierQuery, KpiQuery, KpiRebuild,
-    KpiScope, KpiStore, Refacts, DEFERRABLE_INDEXES, REBUILD_CHUNK, REBUILD_FLUSH_ROWS,
+    KpiScope, KpiStore, Refacts, DEFERRABLE_INDEXES, LIVE_GAUGES_CONDITION, REBUILD_CHUNK,
+    REBUILD_FLUSH_ROWS,
 };
 use tinhso_store::{Progress, StoreError, StoreResult};
 
@@ -264,8 +265,8 @@ impl KpiStore for SqliteStore {
         if let Some(as_of) = q.gauges {
             let cut = overdue_cut(as_of);
             let [awaiting, supplement, fee, prefix] = gauge_keys();
-            // `grain = 3` is written out so the partial index of gauges serves every scope of
-            // a kind and one dimension (its kind is named too).
+            // The partial index of live gauges serves every scope of a kind and one dimension
+            // (its kind is named too): the statement writes its condition out.
             let sql = format!(
                 "SELECT dim, \
                  SUM(CASE WHEN metric = ? THEN value ELSE 0 END) AS awaiting, \
@@ -274,8 +275,7 @@ impl KpiStore for SqliteStore {
                  SUM(CASE WHEN substr(metric, 1, ?) = ? THEN value ELSE 0 END) AS in_progress, \
                  SUM(CASE WHEN substr(metric, 1, ?) = ? AND (day < ? OR (day = ? AND \
                  CAST(substr(metric, ?) AS INTEGER) < ?)) THEN value ELSE 0 END) AS overdue \
-                 FROM kpi_counters WHERE {filter} AND grain = {} GROUP BY dim",
-                Grain::Gauge.code()
+                 FROM kpi_counters WHERE {filter}{LIVE_GAUGES_CONDITION} GROUP BY dim"
             );
             let len = prefix.len() as i64;
             let rows = sqlx::query(&sql)

@@ -522,6 +522,11 @@ pub const OUTCOME_METRICS: [Metric; 3] = [Metric::Early, Metric::Late, Metric::O
 /// keys of [`OUTCOME_METRICS`]; a test checks).
 pub const OUTCOMES_CONDITION: &str = " AND metric IN ('early', 'late', 'on_time')";
 
+/// The condition of the partial index of live gauges (migration `20261207600001`): gauge
+/// rows (grain 3) that count something now. A gauge keyed by a due moment returns to 0 when
+/// its last dossier leaves the state and stays stored; "as they are now" reads skip those.
+pub const LIVE_GAUGES_CONDITION: &str = " AND grain = 3 AND value <> 0";
+
 /// One range of stored buckets to sum: rows of `grain` with `from <= day <= to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
