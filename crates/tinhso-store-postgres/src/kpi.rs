@@ -229,6 +229,20 @@ fn key_of(row: &sqlx::postgres::PgRow, day: jiff::civil::Date) -> StoreResult<Co
 #[async_trait]
 impl KpiStore for PostgresStore {
     async fn kpi_counters(&self, q: &KpiQuery) -> StoreResult<GroupedCounters> {
+        // One read-only snapshot for the flows and the gauges (a ranking's numbers come from
+        // the same moment), without parallel workers: these reads touch a few thousand index
+        // entries, and starting workers costs more than that (~10 ms here). The planner cannot
+        // see that the partial gauge index leaves out most gauge rows (the rows at 0) and
+        // otherwise plans a parallel scan for them.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(db_err)?;
+        sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         let (filter, value) = scope_filter(&q.scope);
         let metric_keys = q.metric_keys();
         let mut sums = GroupedCountersBuilder::new();
@@ -282,7 +296,7 @@ impl KpiStore for PostgresStore {
             if let Some(keys) = &metric_keys {
                 query = query.bind(keys.clone());
             }
-            let rows = query.fetch_all(&self.pool).await.map_err(db_err)?;
+            let rows = query.fetch_all(&mut *tx).await.map_err(db_err)?;
             for row in rows {
                 unpack_counters(
                     &get::<String>(&row, "dim")?,
@@ -319,7 +333,7 @@ impl KpiStore for PostgresStore {
                 .bind(prefix.as_str())
                 .bind(date_text(cut.day))
                 .bind(i32::from(cut.slot))
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *tx)
                 .await
                 .map_err(db_err)?;
             for row in rows {
@@ -336,6 +350,7 @@ impl KpiStore for PostgresStore {
                 sums.counters_of(dim).extend(gauge_rows(cut, g));
             }
         }
+        tx.commit().await.map_err(db_err)?;
         Ok(sums.finish())
     }
 
