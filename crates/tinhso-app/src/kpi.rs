@@ -335,15 +335,6 @@ fn inputs_of(by_agency: &HashMap<AgencyEId, IndexInputs>, agency: &AgencyEId) ->
         .unwrap_or_else(|| IndexInputs::from_counts(0, 0))
 }
 
-fn report_of(
-    scope: &Dimension,
-    period: &Period,
-    as_of: DateTime,
-    counters: &[DayCounter],
-) -> KpiReport {
-    KpiReport::of_counters(scope, period, as_of, counters)
-}
-
 impl App {
     /// The user's KPI access, or Forbidden.
     pub async fn kpi_access(&self, user: &User) -> DossierResult<KpiAccess> {
@@ -431,7 +422,12 @@ impl App {
                 ..KpiQuery::flows(KpiScope::One(scope.clone()), period, KpiSplit::Whole)
             })
             .await?;
-        Ok(report_of(scope, &period, as_of, rows.of(scope)))
+        Ok(KpiReport::of_counters(
+            scope,
+            &period,
+            as_of,
+            rows.of(scope),
+        ))
     }
 
     /// The indicators and the 766 index of a scope over a period, with the period before.
@@ -484,15 +480,7 @@ impl App {
             ))
             .await?;
         let by_month = by_day(rows.of(&dim));
-        let mut months: Vec<Date> = Vec::new();
-        let mut start = period.first_day();
-        while start <= period.last_day() {
-            months.push(start);
-            match start.last_of_month().tomorrow() {
-                Ok(next) => start = next,
-                Err(_) => break,
-            }
-        }
+        let months = period.month_starts();
         let as_of = self.local_now();
         Ok(months
             .into_iter()
@@ -504,7 +492,7 @@ impl App {
                 } else {
                     Period::Custom(start, end)
                 };
-                report_of(&dim, &part, as_of, rows)
+                KpiReport::of_counters(&dim, &part, as_of, rows)
             })
             .collect())
     }
@@ -607,7 +595,7 @@ impl App {
             _ => HashMap::new(),
         };
         for (dim, counters) in rows {
-            let report = report_of(&dim, &period, as_of, &counters);
+            let report = KpiReport::of_counters(&dim, &period, as_of, &counters);
             let inputs = match &dim {
                 Dimension::Commune(_) => commune_inputs.clone(),
                 Dimension::CompetentAgency(a) => inputs_of(&agency_inputs, a),
@@ -663,15 +651,7 @@ impl App {
                 ..KpiQuery::flows(KpiScope::Every(kind), period, KpiSplit::Month)
             })
             .await?;
-        let mut months = Vec::new();
-        let mut start = period.first_day();
-        while start <= period.last_day() {
-            months.push(start);
-            match start.last_of_month().tomorrow() {
-                Ok(next) => start = next,
-                Err(_) => break,
-            }
-        }
+        let months = period.month_starts();
         let names = self
             .unit_names_of(kind, &rows.dimensions().collect::<Vec<_>>())
             .await?;
@@ -683,7 +663,12 @@ impl App {
                 .iter()
                 .map(|m| {
                     let part = Period::Custom(*m, m.last_of_month().min(period.last_day()));
-                    let r = report_of(&dim, &part, as_of, per_month.get(m).copied().unwrap_or(&[]));
+                    let r = KpiReport::of_counters(
+                        &dim,
+                        &part,
+                        as_of,
+                        per_month.get(m).copied().unwrap_or(&[]),
+                    );
                     (r.on_time_rate.numerator, r.on_time_rate.denominator)
                 })
                 .collect();

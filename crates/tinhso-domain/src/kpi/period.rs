@@ -145,6 +145,21 @@ impl Period {
             .take_while(move |d| *d <= last)
     }
 
+    /// Where each month of the period starts within it: the period's first day, then the
+    /// first of each later month it reaches (the buckets of a month-by-month split).
+    pub fn month_starts(&self) -> Vec<Date> {
+        let mut out = Vec::new();
+        let mut start = self.first_day();
+        while start <= self.last_day() {
+            out.push(start);
+            match start.last_of_month().tomorrow() {
+                Ok(next) => start = next,
+                Err(_) => break,
+            }
+        }
+        out
+    }
+
     /// The comparable period just before (for trends): the day, month, quarter or year
     /// before; for a custom range, the range of the same length ending the day before it.
     pub fn previous(&self) -> Self {

@@ -221,6 +221,19 @@ fn periods_parse_display_and_count_days() {
         Period::Quarter(2026, 3)
     );
     assert_eq!(Period::month_of(date(2026, 8, 5)), Period::Month(2026, 8));
+    // Month buckets start at the period's first day, then on each first of the month.
+    assert_eq!(
+        q2.month_starts(),
+        vec![date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)]
+    );
+    assert_eq!(
+        Period::Custom(date(2026, 1, 20), date(2026, 3, 2)).month_starts(),
+        vec![date(2026, 1, 20), date(2026, 2, 1), date(2026, 3, 1)]
+    );
+    assert_eq!(
+        Period::Day(date(2026, 2, 13)).month_starts(),
+        vec![date(2026, 2, 13)]
+    );
 }
 
 #[test]
