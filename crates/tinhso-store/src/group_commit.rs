@@ -13,6 +13,8 @@
 //! A caller that stops waiting (its future dropped) does not cancel its write: it is committed
 //! with its group and the answer is discarded. Idempotency keys make the retry safe.
 
+use std::sync::{Arc, Mutex};
+
 use async_trait::async_trait;
 use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
@@ -67,10 +69,37 @@ pub struct GroupWriter {
 }
 
 impl GroupWriter {
-    /// Spawns the writer task on the current tokio runtime.
+    /// Starts the writer on the current tokio runtime: on a thread of its own (driven through
+    /// the runtime's handle) when the runtime is multi-threaded, else as a task.
+    ///
+    /// Why a thread: the writer is the one serial step every write waits for. As a task it
+    /// queued behind the request tasks each time the database answered one of its statements,
+    /// and that wait, not the work, bounded intake (docs/BENCHMARKS.md, session 8). The
+    /// kernel wakes a thread that was waiting at once.
     pub fn spawn<C: GroupCommitter>(committer: C) -> Self {
         let (sender, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(run(receiver, committer));
+        let handle = tokio::runtime::Handle::current();
+        if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+            // A current-thread runtime drives its I/O only from its own thread (tests).
+            tokio::spawn(run(receiver, committer));
+            return Self { sender };
+        }
+        let parts = Arc::new(Mutex::new(Some((receiver, committer))));
+        let taken = parts.clone();
+        let started = std::thread::Builder::new()
+            .name("tinhso-writer".into())
+            .spawn(move || {
+                let parts = taken.lock().ok().and_then(|mut p| p.take());
+                if let Some((receiver, committer)) = parts {
+                    handle.block_on(run(receiver, committer));
+                }
+            });
+        if started.is_err() {
+            // No thread to be had: the writer runs as a task, as before.
+            if let Some((receiver, committer)) = parts.lock().ok().and_then(|mut p| p.take()) {
+                tokio::spawn(run(receiver, committer));
+            }
+        }
         Self { sender }
     }
 
@@ -145,7 +174,6 @@ async fn run<C: GroupCommitter>(mut receiver: mpsc::Receiver<Job>, mut committer
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
     use tinhso_domain::agency::AgencyEId;
     use tinhso_domain::dossier::DossierCode;
 

@@ -7,6 +7,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// mimalloc instead of the C library's allocator: a request allocates and frees many small
+/// buffers on two threads, and glibc's malloc spent about a fifth of the server's time in
+/// intake (docs/BENCHMARKS.md, session 8).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// tinhso ("tỉnh số"): nền tảng chính quyền số cấp tỉnh / the digital-province platform.
 ///
 /// One binary serves the catalog of administrative procedures, the administrative units, the
