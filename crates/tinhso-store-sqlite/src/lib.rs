@@ -28,12 +28,15 @@
 //! disk (a 2xx must mean durable). Dossier writes are **group-committed**: a writer task
 //! (`tinhso_store::group_commit`) merges concurrent `write_dossiers` calls into one transaction
 //! on that same writer connection, so one fsync serves many requests; catalog imports and other
-//! writes simply take their turn on the connection. An in-memory database (`sqlite::memory:`) lives in one
+//! writes simply take their turn on the connection. A third connection copies the WAL back
+//! into the database file every 200 ms (`checkpoints`), so that work is not inside the
+//! writer's commits. An in-memory database (`sqlite::memory:`) lives in one
 //! connection that serves both roles and is never closed while the store lives.
 //!
 //! Dates are ISO `YYYY-MM-DD` text; instants are integer microseconds since the Unix epoch.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -59,6 +62,7 @@ use tinhso_store::{
 };
 
 mod accounts;
+mod checkpoints;
 mod dossiers;
 mod kpi;
 mod objects;
@@ -81,6 +85,8 @@ pub struct SqliteStore {
     reader: SqlitePool,
     /// The group-commit task of dossier writes (runs on `writer`).
     dossier_writer: GroupWriter,
+    /// WAL checkpoints beside the writer (a file database only).
+    checkpoints: Option<Arc<checkpoints::Checkpoints>>,
 }
 
 impl SqliteStore {
@@ -108,7 +114,7 @@ impl SqliteStore {
                 .map_err(db_err)?;
             MIGRATOR.run(&pool).await.map_err(migrate_err)?;
             kpi::restore_deferred_indexes(&pool).await?;
-            let store = Self::with_pools(pool.clone(), pool);
+            let store = Self::with_pools(pool.clone(), pool, None);
             tinhso_store::kpi::warn_if_counters_owed(&store).await?;
             return Ok(store);
         }
@@ -128,7 +134,12 @@ impl SqliteStore {
             .max_lifetime(None)
             // Batched dossier groups use one statement text per row count and table (up to
             // 256 rows, about six tables): keep them prepared rather than re-parse them.
-            .connect_with(base.clone().statement_cache_capacity(WRITER_STATEMENTS))
+            .connect_with(
+                base.clone()
+                    .statement_cache_capacity(WRITER_STATEMENTS)
+                    // Checkpoints run beside it (`checkpoints`), not inside its commits.
+                    .pragma("wal_autocheckpoint", "0"),
+            )
             .await
             .map_err(db_err)?;
         MIGRATOR.run(&writer).await.map_err(migrate_err)?;
@@ -136,17 +147,22 @@ impl SqliteStore {
         kpi::restore_deferred_indexes(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
-            .connect_with(base.pragma("query_only", "ON"))
+            .connect_with(base.clone().pragma("query_only", "ON"))
             .await
             .map_err(db_err)?;
+        let checkpoints = checkpoints::Checkpoints::start(base).await?;
         tracing::debug!(path = %path.display(), "opened SQLite store");
-        let store = Self::with_pools(writer, reader);
+        let store = Self::with_pools(writer, reader, Some(checkpoints));
         // An interrupted bulk load may have left counters owed.
         tinhso_store::kpi::warn_if_counters_owed(&store).await?;
         Ok(store)
     }
 
-    fn with_pools(writer: SqlitePool, reader: SqlitePool) -> Self {
+    fn with_pools(
+        writer: SqlitePool,
+        reader: SqlitePool,
+        checkpoints: Option<Arc<checkpoints::Checkpoints>>,
+    ) -> Self {
         let dossier_writer = GroupWriter::spawn(dossiers::SqliteCommitter {
             writer: writer.clone(),
         });
@@ -154,13 +170,26 @@ impl SqliteStore {
             writer,
             reader,
             dossier_writer,
+            checkpoints,
         }
     }
 
-    /// Closes both pools, waiting for connections to finish (checkpointing the WAL).
+    /// Closes the pools, waiting for connections to finish; the writer closes last.
     pub async fn close(&self) {
+        if let Some(c) = &self.checkpoints {
+            c.close().await;
+        }
         self.reader.close().await;
         self.writer.close().await;
+    }
+
+    /// Copies the WAL back into the database file now, as the background checkpoints do;
+    /// answers (frames in the WAL, frames copied). (0, 0) for an in-memory database.
+    pub async fn checkpoint_now(&self) -> StoreResult<(i64, i64)> {
+        match &self.checkpoints {
+            Some(c) => c.now().await,
+            None => Ok((0, 0)),
+        }
     }
 
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {

@@ -15,6 +15,8 @@
 //! and re-canonicalized when checked, so an engine that normalizes JSON (PostgreSQL `jsonb`)
 //! still verifies, while any change of content does not.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -52,7 +54,10 @@ pub fn write_canonical(value: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        // Written in place: the same text as `to_string`, without a string per scalar.
+        scalar => {
+            let _ = write!(out, "{scalar}");
+        }
     }
 }
 

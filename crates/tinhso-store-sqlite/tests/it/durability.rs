@@ -325,3 +325,60 @@ async fn deferred_indexes_come_back_after_an_interrupted_bulk_load() {
     assert_eq!(index_definitions(&url).await, before);
     reopened.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_is_copied_back_beside_the_writer() {
+    let dir = TempDir::new("checkpoints");
+    let store = SqliteStore::open(&dir.url()).await.expect("open");
+    let wal = dir.0.join("data/db.sqlite3-wal");
+    // The writer never checkpoints itself: 3,000 pages (over the 1,000 of SQLite's default
+    // automatic checkpoint) of one transaction sit in the WAL until a checkpoint copies them.
+    let units: Vec<_> = (0..30_000)
+        .map(|i| tinhso_domain::units::AdminUnit {
+            code: format!("{i:05}"),
+            kind: tinhso_domain::units::UnitKind::Commune,
+            name: format!("Xã số {i} của một tỉnh có tên khá dài để lấp đầy trang"),
+            unit_type: "Xã".into(),
+            parent_code: Some("86".into()),
+            valid_from: date(2025, 7, 1),
+            valid_to: None,
+            lat: None,
+            lon: None,
+            area_km2: None,
+        })
+        .collect();
+    tinhso_store::UnitStore::upsert_units(&store, &units, &|_| {})
+        .await
+        .expect("units");
+    let (frames, copied) = store.checkpoint_now().await.expect("checkpoint");
+    assert!(
+        frames > 1_000,
+        "the WAL held the transaction: {frames} frames"
+    );
+    assert_eq!(
+        frames, copied,
+        "a checkpoint with no reader copies every frame"
+    );
+    // The background checkpoints (every 200 ms) keep the WAL from growing: after a second
+    // write, the WAL is reused from its start instead of appended to.
+    let size = std::fs::metadata(&wal).expect("wal").len();
+    let renamed: Vec<_> = units[..100]
+        .iter()
+        .map(|u| tinhso_domain::units::AdminUnit {
+            name: format!("{} (mới)", u.name),
+            ..u.clone()
+        })
+        .collect();
+    tinhso_store::UnitStore::upsert_units(&store, &renamed, &|_| {})
+        .await
+        .expect("again");
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let (after, copied) = store.checkpoint_now().await.expect("checkpoint");
+    assert_eq!(after, copied);
+    assert!(
+        after < frames,
+        "the WAL restarted: {after} frames, was {frames}"
+    );
+    assert_eq!(std::fs::metadata(&wal).expect("wal").len(), size);
+    store.close().await;
+}
