@@ -132,20 +132,7 @@ fn pathdiff(target: &std::path::Path, base: &std::path::Path) -> String {
 async fn ten_thousand_units_in_one_transaction() {
     let store = SqliteStore::open("sqlite::memory:").await.expect("open");
     // Thousands of rows in one transaction stay quick (benchmark sanity, not a benchmark).
-    let units: Vec<_> = (0..10_000)
-        .map(|i| tinhso_domain::units::AdminUnit {
-            code: format!("{i:05}"),
-            kind: tinhso_domain::units::UnitKind::Commune,
-            name: format!("Xã {i}"),
-            unit_type: "Xã".into(),
-            parent_code: Some("86".into()),
-            valid_from: date(2025, 7, 1),
-            valid_to: None,
-            lat: None,
-            lon: None,
-            area_km2: None,
-        })
-        .collect();
+    let units = communes(10_000, |i| format!("Xã {i}"));
     let started = std::time::Instant::now();
     let counts = tinhso_store::UnitStore::upsert_units(&store, &units, &|_| {})
         .await
@@ -333,20 +320,9 @@ async fn the_wal_is_copied_back_beside_the_writer() {
     let wal = dir.0.join("data/db.sqlite3-wal");
     // The writer never checkpoints itself: 3,000 pages (over the 1,000 of SQLite's default
     // automatic checkpoint) of one transaction sit in the WAL until a checkpoint copies them.
-    let units: Vec<_> = (0..30_000)
-        .map(|i| tinhso_domain::units::AdminUnit {
-            code: format!("{i:05}"),
-            kind: tinhso_domain::units::UnitKind::Commune,
-            name: format!("Xã số {i} của một tỉnh có tên khá dài để lấp đầy trang"),
-            unit_type: "Xã".into(),
-            parent_code: Some("86".into()),
-            valid_from: date(2025, 7, 1),
-            valid_to: None,
-            lat: None,
-            lon: None,
-            area_km2: None,
-        })
-        .collect();
+    let units = communes(30_000, |i| {
+        format!("Xã số {i} của một tỉnh có tên khá dài để lấp đầy trang")
+    });
     tinhso_store::UnitStore::upsert_units(&store, &units, &|_| {})
         .await
         .expect("units");
@@ -381,4 +357,22 @@ async fn the_wal_is_copied_back_beside_the_writer() {
     );
     assert_eq!(std::fs::metadata(&wal).expect("wal").len(), size);
     store.close().await;
+}
+
+/// `n` communes of province 86, named by `name`.
+fn communes(n: usize, name: impl Fn(usize) -> String) -> Vec<tinhso_domain::units::AdminUnit> {
+    (0..n)
+        .map(|i| tinhso_domain::units::AdminUnit {
+            code: format!("{i:05}"),
+            kind: tinhso_domain::units::UnitKind::Commune,
+            name: name(i),
+            unit_type: "Xã".into(),
+            parent_code: Some("86".into()),
+            valid_from: date(2025, 7, 1),
+            valid_to: None,
+            lat: None,
+            lon: None,
+            area_km2: None,
+        })
+        .collect()
 }
