@@ -1,6 +1,6 @@
 //! Dossiers, the audit chain, identity, workflows and leases on PostgreSQL.
 //!
-//! Dossier writes go through the group-commit writer task ([`GroupWriter`]) of each node: a
+//! Dossier writes go through the group-commit writer ([`GroupWriter`]) of each node: a
 //! group is one transaction. Its first statement locks the single row of `audit_head`
 //! (`FOR UPDATE`, once per group), so dossier-write transactions of all nodes run one after the
 //! other: chain positions follow commit order, and the daily code sequence (an upsert-increment

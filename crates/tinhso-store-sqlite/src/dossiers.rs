@@ -1,6 +1,6 @@
 //! Dossiers, the audit chain, identity, workflows and leases on SQLite.
 //!
-//! Dossier writes go through the group-commit writer task ([`GroupWriter`]): each group is one
+//! Dossier writes go through the group-commit writer ([`GroupWriter`]): each group is one
 //! `BEGIN IMMEDIATE` transaction on the store's single writer connection (the same one catalog
 //! imports use, so they simply take turns), one fsync at commit (`synchronous=FULL`). Holding
 //! SQLite's write lock for the whole group is what makes code sequences and chain positions

@@ -25,8 +25,8 @@
 //! with `BEGIN IMMEDIATE` (take the write lock up front, so a read-then-write transaction never
 //! fails half-way on a lock upgrade); reads use a separate pool of `query_only` connections,
 //! which WAL lets run beside the writer. `synchronous=FULL`: when a write returns, it is on
-//! disk (a 2xx must mean durable). Dossier writes are **group-committed**: a writer task
-//! (`tinhso_store::group_commit`) merges concurrent `write_dossiers` calls into one transaction
+//! disk (a 2xx must mean durable). Dossier writes are **group-committed**: a writer on a thread
+//! of its own (`tinhso_store::group_commit`) merges concurrent `write_dossiers` calls into one transaction
 //! on that same writer connection, so one fsync serves many requests; catalog imports and other
 //! writes simply take their turn on the connection. A third connection copies the WAL back
 //! into the database file every 200 ms (`checkpoints`), so that work is not inside the

@@ -1,7 +1,8 @@
 //! Group commit of dossier writes, shared by both backends.
 //!
 //! Callers ([`GroupWriter::write`]) send their writes and a one-shot reply slot over a channel
-//! to one writer task per store. The task takes the first request waiting, then everything else
+//! to one writer per store ([`GroupWriter::spawn`]: its own thread in a multi-threaded runtime,
+//! a task otherwise). The writer takes the first request waiting, then everything else
 //! already queued (up to [`MAX_GROUP_WRITES`] writes), hands the whole group to the backend's
 //! [`GroupCommitter`], which runs it as ONE transaction (one savepoint per write) and commits,
 //! and only then answers each caller. One fsync (SQLite) or one commit round trip (PostgreSQL)
@@ -61,7 +62,7 @@ struct Job {
     reply: oneshot::Sender<StoreResult<Vec<WriteResult>>>,
 }
 
-/// The callers' handle on the writer task. Cheap to clone; the task ends when the last handle
+/// The callers' handle on the writer. Cheap to clone; the writer ends when the last handle
 /// is dropped.
 #[derive(Debug, Clone)]
 pub struct GroupWriter {

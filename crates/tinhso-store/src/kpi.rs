@@ -1168,6 +1168,15 @@ mod tests {
         assert_eq!(year[0].bucket_days().map(|d| d.len()), Some(12));
     }
 
+    /// The live-gauge condition names the gauges' grain as the code writes it.
+    #[test]
+    fn live_gauges_condition_names_the_gauge_grain() {
+        assert_eq!(
+            LIVE_GAUGES_CONDITION,
+            format!(" AND grain = {} AND value <> 0", Grain::Gauge.code())
+        );
+    }
+
     /// The outcome condition names exactly the keys of the outcome metrics, and is used only
     /// when every metric asked for is one.
     #[test]
